@@ -1,0 +1,39 @@
+# parkgraph — `make demo` and `make test` do all the set-up on a fresh machine.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PG     := $(BIN)/parkgraph
+
+.PHONY: demo test lint bench docs install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## demo: validate the curated graph and print a summary with a few answers from it
+demo: install
+	$(PG) validate
+	$(PG) stats --top 12
+
+## test: the whole test suite (lint, unit, competency, servers, browser, notebook)
+test: install-test lint
+	$(BIN)/pytest -q
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,45 @@
+"""The typer application object and the options its commands share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from parkgraph.namespaces import PREFIXES
+
+app = typer.Typer(
+    name="parkgraph",
+    help="parkgraph: a knowledge graph of industrial parks and special economic zones of SCO and BRICS states.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+StoreOption = Annotated[
+    str,
+    typer.Option(
+        "--store",
+        "-s",
+        help="Where the graph lives: 'memory' (default, loads the Turtle files), "
+        "'oxigraph:PATH' (embedded on-disk store) or an http(s):// SPARQL endpoint.",
+        envvar="PARKGRAPH_STORE",
+    ),
+]
+
+LangOption = Annotated[
+    str,
+    typer.Option("--lang", "-l", help="Language of labels: ru or en (falls back to the other)."),
+]
+
+
+def short(iri: str) -> str:
+    """An IRI as a prefixed name where parkgraph knows the prefix."""
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1]))):
+        if iri.startswith(str(ns)):
+            return f"{prefix}:{iri[len(str(ns)):]}"
+    return iri

@@ -1,0 +1,1 @@
+"""The `parkgraph` subcommands, one module per topic; importing a module registers its commands."""

@@ -1,0 +1,57 @@
+"""Foundation commands: validate and stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from parkgraph.app import StoreOption, app, console, err_console, short
+from parkgraph.graph import ParkGraph
+from parkgraph.stats import compute_stats
+from parkgraph.validate import validate
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="RDF files to check (default: ontology/parkgraph.ttl and data/triples.ttl)."),
+    ] = None,
+    shapes: Annotated[Path | None, typer.Option(help="SHACL shapes file (default: ontology/shapes.ttl).")] = None,
+    shacl: Annotated[bool, typer.Option("--shacl/--no-shacl", help="Run the SHACL shapes.")] = True,
+    consistency: Annotated[
+        bool, typer.Option("--consistency/--no-consistency", help="Run the OWL-RL disjointness check.")
+    ] = True,
+) -> None:
+    """Check syntax, SHACL conformance and OWL consistency; exit 1 if anything is wrong."""
+    report = validate(files, shapes, shacl=shacl, consistency=consistency)
+    names = ", ".join(str(f) for f in report.files)
+    if report.conforms:
+        console.print(f"OK: {names} ({report.triples} triples; checks: {', '.join(report.checks)})")
+        return
+    for problem in report.problems:
+        err_console.print(str(problem), markup=False)
+    counts = {c: len(report.by_check(c)) for c in report.checks if report.by_check(c)}
+    summary = ", ".join(f"{n} {c}" for c, n in counts.items())
+    err_console.print(f"FAILED: {len(report.problems)} problem(s) ({summary}) in {names}", markup=False)
+    raise typer.Exit(1)
+
+
+@app.command("stats")
+def stats_command(
+    store: StoreOption = "memory",
+    top: Annotated[int, typer.Option(help="Show at most this many rows per table.")] = 40,
+) -> None:
+    """Print the number of triples, instances by class and triples by predicate."""
+    stats = compute_stats(ParkGraph.open(store))
+    console.print(f"{stats.triples} triples")
+    for title, rows in (("instances by class", stats.classes), ("triples by predicate", stats.predicates)):
+        table = Table(title=title, title_justify="left")
+        table.add_column("IRI")
+        table.add_column("count", justify="right")
+        for iri, count in rows[:top]:
+            table.add_row(short(iri), str(count))
+        console.print(table)

@@ -1,0 +1,57 @@
+"""ParkGraph: the one object a user opens to work with the knowledge graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.term import Node
+
+from parkgraph import paths
+from parkgraph.results import QueryResult
+from parkgraph.store import Store, open_store
+
+
+class ParkGraph:
+    """The parkgraph knowledge graph held in one store, queried with SPARQL.
+
+    >>> pg = ParkGraph.open()            # ontology + curated data, in memory
+    >>> len(pg) > 0
+    True
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(
+        cls,
+        store: str = "memory",
+        files: Sequence[Path | str] | None = None,
+    ) -> ParkGraph:
+        """Open a graph. With the memory store the files (default: ontology + data) are loaded."""
+        backend = open_store(store)
+        if store == "memory":
+            backend.load([Path(f) for f in (files or paths.default_files())])
+        elif files:
+            backend.load([Path(f) for f in files])
+        return cls(backend)
+
+    def load(self, files: Iterable[Path | str]) -> int:
+        """Add RDF files to the graph; returns the number of triples afterwards."""
+        return self.store.load([Path(f) for f in files])
+
+    def sparql(self, query: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run an ad hoc SPARQL query; `bindings` pre-bind variables to RDF terms."""
+        return self.store.query(query, bindings)
+
+    def to_rdflib(self) -> Graph:
+        """The whole graph as an rdflib Graph."""
+        return self.store.to_rdflib()
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def __repr__(self) -> str:
+        return f"<ParkGraph store={self.store.name} triples={len(self)}>"

@@ -1,0 +1,83 @@
+"""Where the graph lives. `open_store("memory")` is rdflib in memory, loaded from Turtle files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+from rdflib import Graph
+from rdflib.term import Node
+
+from parkgraph.errors import ParkgraphError
+from parkgraph.loading import parse_into
+from parkgraph.namespaces import bind_prefixes
+from parkgraph.results import QueryResult
+
+
+class Store(Protocol):
+    """What every parkgraph store offers: load files, answer SPARQL, count, hand out a graph."""
+
+    name: str
+
+    def load(self, paths: Iterable[Path]) -> int:
+        """Add the triples of `paths`; return how many triples the store holds afterwards."""
+        ...
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run a SPARQL query with variables pre-bound to RDF terms."""
+        ...
+
+    def to_rdflib(self) -> Graph:
+        """The whole graph as an rdflib Graph (for SHACL, reasoning and networkx)."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
+class MemoryStore:
+    """rdflib's in-memory graph: the default, needs nothing running."""
+
+    name = "memory"
+
+    def __init__(self, graph: Graph | None = None) -> None:
+        self.graph = bind_prefixes(graph if graph is not None else Graph())
+
+    def load(self, paths: Iterable[Path]) -> int:
+        for path in paths:
+            parse_into(self.graph, Path(path))
+        return len(self.graph)
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        result = self.graph.query(sparql, initBindings=dict(bindings or {}))
+        return from_rdflib_result(result)
+
+    def to_rdflib(self) -> Graph:
+        return self.graph
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+
+def from_rdflib_result(result) -> QueryResult:  # noqa: ANN001 - rdflib.query.Result
+    """Convert an rdflib query Result into a QueryResult."""
+    if result.type == "ASK":
+        return QueryResult(kind="ask", boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        graph = bind_prefixes(Graph())
+        for triple in result:
+            graph.add(triple)
+        return QueryResult(kind="graph", graph=graph)
+    names = [str(v) for v in (result.vars or [])]
+    rows = [tuple(row) for row in result]
+    return QueryResult(kind="select", vars=names, rows=rows)
+
+
+def open_store(spec: str = "memory") -> Store:
+    """Open the store named by `spec` ("memory" for now)."""
+    if spec == "memory":
+        return MemoryStore()
+    raise ParkgraphError(
+        f"unknown store '{spec}'",
+        hint="use --store memory",
+    )

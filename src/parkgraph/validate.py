@@ -1,0 +1,213 @@
+"""Validation: RDF syntax, SHACL conformance (pyshacl) and OWL consistency (owlrl closure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import owlrl
+import pyshacl
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from parkgraph import paths
+from parkgraph.errors import RdfSyntaxError
+from parkgraph.labels import display_label
+from parkgraph.loading import parse_into
+from parkgraph.namespaces import bind_prefixes
+from parkgraph.sparql import internal_query
+
+
+@dataclass
+class Problem:
+    """One thing wrong with the graph, located as precisely as the check allows."""
+
+    check: str  # "syntax", "shacl" or "consistency"
+    message: str
+    file: str | None = None
+    line: int | None = None
+    focus: str | None = None  # IRI of the node the problem is about
+    label: str | None = None  # that node's human label
+    path: str | None = None  # the property involved, as a prefixed name
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        subject = ""
+        if self.focus:
+            subject = f"{self.label} <{self.focus}>" if self.label else f"<{self.focus}>"
+        prop = f" [{self.path}]" if self.path else ""
+        head = f"{where}: " if where else ""
+        if not subject:
+            return f"{head}{self.check}: {self.message}"
+        return f"{head}{self.check}: {subject}{prop}: {self.message}"
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of `validate()`: conforms when there are no problems."""
+
+    files: list[Path]
+    triples: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.problems
+
+    def by_check(self, check: str) -> list[Problem]:
+        return [p for p in self.problems if p.check == check]
+
+
+class SubjectLines:
+    """Finds the file and line where a subject's description starts, for error messages."""
+
+    def __init__(self, files: Sequence[Path]) -> None:
+        self.files = list(files)
+        self._index: dict[str, tuple[str, int]] | None = None
+
+    def _build(self) -> dict[str, tuple[str, int]]:
+        index: dict[str, tuple[str, int]] = {}
+        for path in self.files:
+            if path.suffix.lower() not in (".ttl", ".turtle", ".nt", ".trig"):
+                continue
+            prefixes: dict[str, str] = {}
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                for number, line in enumerate(handle, start=1):
+                    if not line or line[0] in " \t#\n\r":
+                        continue
+                    declared = re.match(r"@?prefix\s+([\w.-]*):\s*<([^>]*)>", line, re.IGNORECASE)
+                    if declared:
+                        prefixes[declared.group(1)] = declared.group(2)
+                        continue
+                    token = line.split(None, 1)[0]
+                    iri = self._expand(token, prefixes)
+                    if iri and iri not in index:
+                        index[iri] = (str(path), number)
+        return index
+
+    @staticmethod
+    def _expand(token: str, prefixes: dict[str, str]) -> str | None:
+        if token.startswith("<") and token.endswith(">"):
+            return token[1:-1]
+        if ":" in token:
+            prefix, local = token.split(":", 1)
+            if prefix in prefixes:
+                return prefixes[prefix] + local.replace("\\", "")
+        return None
+
+    def find(self, iri: str) -> tuple[str | None, int | None]:
+        if self._index is None:
+            self._index = self._build()
+        return self._index.get(iri, (None, None))
+
+
+def check_syntax(files: Sequence[Path]) -> tuple[Graph, list[Problem]]:
+    """Parse every file on its own; return the union of the good ones and a problem per bad one."""
+    graph = bind_prefixes(Graph())
+    problems: list[Problem] = []
+    for path in files:
+        single = Graph()
+        try:
+            parse_into(single, path)
+        except RdfSyntaxError as err:
+            problems.append(Problem("syntax", err.message, file=err.file, line=err.line))
+            continue
+        graph += single
+    return graph, problems
+
+
+def _qname(graph: Graph, node: Node) -> str:
+    try:
+        return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
+    except Exception:  # rdflib refuses some IRIs; the full IRI is still readable
+        return str(node)
+
+
+def check_shacl(graph: Graph, shapes: Graph, lines: SubjectLines) -> list[Problem]:
+    """SHACL-validate `graph` with pyshacl; one Problem per validation result."""
+    conforms, results, _text = pyshacl.validate(
+        graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    if conforms:
+        return []
+    problems = []
+    for result in results.subjects(SH.resultSeverity, None):
+        focus = results.value(result, SH.focusNode)
+        path = results.value(result, SH.resultPath)
+        message = results.value(result, SH.resultMessage)
+        value = results.value(result, SH.value)
+        text = str(message) if message is not None else "does not conform to its shape"
+        if value is not None and value != focus and isinstance(value, Literal | URIRef):
+            text += f" (value: {value.n3(graph.namespace_manager)})"
+        file, line = lines.find(str(focus)) if isinstance(focus, URIRef) else (None, None)
+        problems.append(
+            Problem(
+                "shacl",
+                text,
+                file=file,
+                line=line,
+                focus=str(focus),
+                label=display_label(graph, focus) if focus is not None else None,
+                path=_qname(graph, path) if path is not None else None,
+            )
+        )
+    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.focus or "", p.message))
+    return problems
+
+
+def check_consistency(graph: Graph, lines: SubjectLines) -> list[Problem]:
+    """OWL-RL closure with owlrl, then every individual found in two disjoint classes."""
+    closure = Graph()
+    closure += graph
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(
+        closure
+    )
+    problems = []
+    for individual, class1, class2 in closure.query(internal_query("disjoint_violations")):
+        file, line = lines.find(str(individual))
+        problems.append(
+            Problem(
+                "consistency",
+                f"is both {_qname(graph, class1)} and {_qname(graph, class2)}, which the ontology "
+                "declares disjoint; remove the wrong rdf:type (or the triple that implies it)",
+                file=file,
+                line=line,
+                focus=str(individual),
+                label=display_label(graph, individual),
+            )
+        )
+    return problems
+
+
+def validate(
+    files: Sequence[Path | str] | None = None,
+    shapes: Path | str | None = None,
+    *,
+    shacl: bool = True,
+    consistency: bool = True,
+) -> ValidationReport:
+    """Check `files` (default: ontology + data): syntax, then SHACL and OWL consistency."""
+    file_list = [Path(f) for f in (files or paths.default_files())]
+    report = ValidationReport(files=file_list)
+    graph, report.problems = check_syntax(file_list)
+    report.checks.append("syntax")
+    report.triples = len(graph)
+    if report.problems:  # a partial graph would give misleading SHACL results
+        return report
+    lines = SubjectLines(file_list)
+    if shacl:
+        shapes_graph = bind_prefixes(Graph())
+        parse_into(shapes_graph, Path(shapes) if shapes else paths.shapes_file())
+        report.problems += check_shacl(graph, shapes_graph, lines)
+        report.checks.append("shacl")
+    if consistency:
+        report.problems += check_consistency(graph, lines)
+        report.checks.append("consistency")
+    return report
+
+
+__all__ = ["Problem", "ValidationReport", "validate", "check_syntax", "check_shacl", "check_consistency"]

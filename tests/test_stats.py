@@ -1,0 +1,41 @@
+"""`parkgraph stats` and the Python API for counting."""
+
+from __future__ import annotations
+
+import pytest
+
+from parkgraph import ParkGraph, compute_stats
+from parkgraph.cli import main
+
+
+def test_stats_counts_classes_and_predicates(pg: ParkGraph) -> None:
+    stats = compute_stats(pg)
+    classes = dict(stats.classes)
+    assert classes["https://schema.org/Country"] == 16
+    assert classes["https://w3id.org/parkgraph/ontology#StatedFigure"] == 9
+    assert classes["http://xmlns.com/foaf/0.1/Person"] == 3
+    predicates = dict(stats.predicates)
+    assert sum(predicates.values()) == stats.triples == len(pg)
+
+
+def test_stats_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stats", "--top", "5"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "instances by class" in out and "org:Membership" in out
+    assert "triples by predicate" in out and "rdfs:label" in out
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from typer.main import get_command
+
+    from parkgraph.app import app
+
+    group = get_command(app)
+    assert {"validate", "stats"} <= set(group.commands)
+    for name in group.commands:
+        with pytest.raises(SystemExit) as exit_info:
+            main([name, "--help"])
+        assert exit_info.value.code == 0
+        assert "Usage:" in capsys.readouterr().out
