@@ -1,0 +1,159 @@
+"""Network questions about the entity graph: look-up by name, shortest paths, neighbours, brokers."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import networkx as nx
+
+from parkgraph.app import short
+from parkgraph.errors import ParkgraphError
+
+_QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
+
+
+def normalize(text: str) -> str:
+    """A name folded for look-up: NFC, no quotes, single spaces, case-folded, ё as е."""
+    text = unicodedata.normalize("NFC", text)
+    text = _QUOTES.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip().casefold()
+    return text.replace("ё", "е")
+
+
+def _names(node: str, data: dict) -> set[str]:
+    """Every name a node answers to: IRI, prefixed name, labels in both languages, alternative labels."""
+    names = {node, short(node), data.get("label_ru", ""), data.get("label_en", ""), data.get("label", "")}
+    names.update(data.get("alt_labels") or [])
+    return {n for n in names if n}
+
+
+def name_index(graph: nx.MultiDiGraph) -> dict[str, set[str]]:
+    """Normalized name -> the nodes that carry it."""
+    index: dict[str, set[str]] = {}
+    for node, data in graph.nodes(data=True):
+        for name in _names(node, data):
+            index.setdefault(normalize(name), set()).add(node)
+    return index
+
+
+def _describe(graph: nx.MultiDiGraph, node: str) -> str:
+    data = graph.nodes[node]
+    return f"{data.get('label', node)} ({data.get('class_label', '')}, {short(node)})"
+
+
+def find_entity(graph: nx.MultiDiGraph, name: str) -> str:
+    """The one node called `name` (label in either language, IRI or prefixed name); else a clear error."""
+    if name in graph:
+        return name
+    index = name_index(graph)
+    wanted = normalize(name)
+    found = index.get(wanted, set())
+    if len(found) == 1:
+        return next(iter(found))
+    if found:
+        listing = "; ".join(sorted(_describe(graph, n) for n in found))
+        raise ParkgraphError(
+            f"'{name}' is ambiguous: it names {len(found)} entities: {listing}",
+            hint="use the full label or the IRI of the one you mean",
+        )
+    partial = {n for key, nodes in index.items() if wanted and wanted in key for n in nodes}
+    close = difflib.get_close_matches(wanted, list(index), n=8, cutoff=0.6)
+    candidates = sorted(partial | {n for key in close for n in index[key]}, key=lambda n: _describe(graph, n))
+    hint = "check the spelling, or run `parkgraph central --top 50` to see the entities"
+    if candidates:
+        listing = "; ".join(_describe(graph, n) for n in candidates[:10])
+        raise ParkgraphError(f"no entity is called '{name}'; did you mean: {listing}", hint=hint)
+    raise ParkgraphError(f"no entity is called '{name}'", hint=hint)
+
+
+@dataclass
+class Step:
+    """One hop of a path: from a node to the next along an edge, in its stated direction or against it."""
+
+    source: str
+    target: str
+    predicate: str
+    label: str
+    forward: bool  # True when the edge points from `source` to `target`
+
+
+def _step(graph: nx.MultiDiGraph, a: str, b: str) -> Step:
+    """The hop a -> b, preferring an edge stated in that direction, then the first by predicate."""
+    for u, v, forward in ((a, b, True), (b, a, False)):
+        edges = graph.get_edge_data(u, v) or {}
+        if edges:
+            key = sorted(edges)[0]
+            data = edges[key]
+            return Step(a, b, data.get("predicate", str(key)), data.get("label", str(key)), forward)
+    raise ParkgraphError(f"no edge between {a} and {b}")
+
+
+def shortest_paths(graph: nx.MultiDiGraph, a: str, b: str, *, limit: int = 5) -> list[list[Step]]:
+    """Up to `limit` shortest connections between two entities (edges followed either way)."""
+    start, end = find_entity(graph, a), find_entity(graph, b)
+    if start == end:
+        raise ParkgraphError(f"'{a}' and '{b}' are the same entity", hint="name two different entities")
+    undirected = nx.Graph(graph.to_undirected(as_view=True))
+    try:
+        found = []
+        for nodes in nx.all_shortest_paths(undirected, start, end):
+            found.append([_step(graph, x, y) for x, y in zip(nodes, nodes[1:], strict=False)])
+            if len(found) >= limit:
+                break
+    except nx.NetworkXNoPath:
+        return []
+    return found
+
+
+def format_path(graph: nx.MultiDiGraph, steps: list[Step]) -> str:
+    """A path as a readable chain: the first entity, then one labelled step per line."""
+    label = lambda n: graph.nodes[n].get("label", n)  # noqa: E731
+    lines = [label(steps[0].source)]
+    for step in steps:
+        arrow = f"  —[{step.label}]→ " if step.forward else f"  ←[{step.label}]— "
+        lines.append(arrow + label(step.target))
+    return "\n".join(lines)
+
+
+def neighbours(graph: nx.MultiDiGraph, name: str, depth: int = 1) -> list[tuple[str, int]]:
+    """Entities within `depth` steps of the named one (either direction), nearest first, then by label."""
+    if depth < 1:
+        raise ParkgraphError(f"depth must be 1 or more, not {depth}", hint="use --depth 1, 2, ...")
+    node = find_entity(graph, name)
+    reach = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), node, cutoff=depth)
+    found = [(n, d) for n, d in reach.items() if n != node]
+    return sorted(found, key=lambda nd: (nd[1], graph.nodes[nd[0]].get("label", nd[0]).casefold()))
+
+
+@dataclass
+class Centrality:
+    """How central one entity is: betweenness (brokerage between parts of the graph) and degree."""
+
+    node: str
+    label: str
+    class_label: str
+    betweenness: float
+    degree: int
+
+
+def central(graph: nx.MultiDiGraph, top: int = 10) -> list[Centrality]:
+    """The `top` entities by betweenness centrality (ties broken by degree), on the undirected graph."""
+    if top < 1:
+        raise ParkgraphError(f"--top must be 1 or more, not {top}")
+    simple = nx.Graph(graph.to_undirected(as_view=True))
+    betweenness = nx.betweenness_centrality(simple, normalized=True)
+    rows = [
+        Centrality(
+            node=n,
+            label=graph.nodes[n].get("label", n),
+            class_label=graph.nodes[n].get("class_label", ""),
+            betweenness=betweenness.get(n, 0.0),
+            degree=simple.degree(n),
+        )
+        for n in graph.nodes
+    ]
+    rows.sort(key=lambda c: (-c.betweenness, -c.degree, c.label.casefold()))
+    return rows[:top]
