@@ -1,4 +1,8 @@
-"""Where the graph lives. `open_store("memory")` is rdflib in memory, loaded from Turtle files."""
+"""Where the graph lives: `open_store(spec)` for "memory", "oxigraph:PATH" or an http(s):// endpoint.
+
+"memory" is rdflib in memory, loaded from Turtle files; the other two live in
+`parkgraph.stores` (embedded Oxigraph, any SPARQL 1.1 server).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
 from rdflib.term import Node
 
-from parkgraph.errors import ParkgraphError
+from parkgraph.errors import StoreError
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.results import QueryResult
@@ -26,6 +30,10 @@ class Store(Protocol):
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         """Run a SPARQL query with variables pre-bound to RDF terms."""
+        ...
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update."""
         ...
 
     def to_rdflib(self) -> Graph:
@@ -45,12 +53,22 @@ class MemoryStore:
 
     def load(self, paths: Iterable[Path]) -> int:
         for path in paths:
-            parse_into(self.graph, Path(path))
+            path = Path(path)
+            if path.suffix.lower() in (".trig", ".nq"):
+                # A plain Graph would drop the named graphs' triples: take the union of all of them.
+                dataset = parse_into(Dataset(), path)
+                for s, p, o, _graph in dataset.quads((None, None, None, None)):
+                    self.graph.add((s, p, o))
+            else:
+                parse_into(self.graph, path)
         return len(self.graph)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         result = self.graph.query(sparql, initBindings=dict(bindings or {}))
         return from_rdflib_result(result)
+
+    def update(self, sparql: str) -> None:
+        self.graph.update(sparql)
 
     def to_rdflib(self) -> Graph:
         return self.graph
@@ -74,10 +92,21 @@ def from_rdflib_result(result) -> QueryResult:  # noqa: ANN001 - rdflib.query.Re
 
 
 def open_store(spec: str = "memory") -> Store:
-    """Open the store named by `spec` ("memory" for now)."""
+    """Open the store named by `spec`: "memory", "oxigraph:PATH" or an http(s):// SPARQL endpoint URL."""
     if spec == "memory":
         return MemoryStore()
-    raise ParkgraphError(
+    if spec.startswith("oxigraph:"):
+        from parkgraph.stores.oxigraph import OxigraphStore
+
+        path = spec.removeprefix("oxigraph:")
+        if not path:
+            raise StoreError("'oxigraph:' needs a directory", hint="use --store oxigraph:PATH, e.g. oxigraph:./pg.db")
+        return OxigraphStore(path)
+    if spec.startswith(("http://", "https://")):
+        from parkgraph.stores.remote import SparqlStore
+
+        return SparqlStore.from_spec(spec)
+    raise StoreError(
         f"unknown store '{spec}'",
-        hint="use --store memory",
+        hint="use --store memory, --store oxigraph:PATH or --store http(s)://HOST[:PORT]/PATH",
     )

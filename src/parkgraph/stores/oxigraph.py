@@ -1,0 +1,220 @@
+"""The embedded, persistent Oxigraph store (`oxigraph:PATH`): pyoxigraph on RocksDB, for big graphs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from parkgraph.errors import ParkgraphError, QueryError, StoreError
+from parkgraph.namespaces import bind_prefixes
+from parkgraph.results import QueryResult
+from parkgraph.sparql import internal_query
+
+# File suffix -> the pyoxigraph format its bulk loader reads.
+BULK_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ntriples": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
+
+_XSD_STRING = str(XSD.string)
+
+
+def to_rdflib(term: object) -> Node | None:
+    """A pyoxigraph term as the rdflib term rdflib's own parsers would produce for it.
+
+    Oxigraph types every plain literal as xsd:string (RDF 1.1); rdflib keeps them plain, and
+    rdflib's engine does not match one against the other, so plain literals come back plain.
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise StoreError(f"parkgraph cannot represent the RDF term {term!r} (RDF-star triples are not supported)")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term (for query substitutions and inserts)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise QueryError(f"cannot bind {term!r}: only IRIs, blank nodes and literals can be bound")
+
+
+def _lock_holder(lock_file: Path) -> int | None:
+    """The pid holding a POSIX lock on `lock_file`, read from /proc/locks (Linux), or None."""
+    try:
+        inode = lock_file.stat().st_ino
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        parts = line.split()
+        # "1: POSIX  ADVISORY  WRITE 8271 fe:00:2146680 0 EOF" -> pid, major:minor:inode
+        if len(parts) >= 6 and parts[5].rsplit(":", 1)[-1] == str(inode) and parts[4].isdigit():
+            return int(parts[4])
+    return None
+
+
+class OxigraphStore:
+    """An on-disk Oxigraph database. Queries see the union of its graphs, so TriG loads count too.
+
+    Opening a path another process writes to falls back to a read-only snapshot, so queries
+    still work; loading or updating it then raises StoreError naming the other process.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.name = f"oxigraph:{self.path}"
+        self.read_only = False
+        self._busy: str | None = None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.ox = ox.Store(str(self.path))
+        except OSError as exc:
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"cannot open the Oxigraph store at {self.path}: {exc}") from exc
+            self._busy = self._in_use_message(exc)
+            try:
+                self.ox = ox.Store.read_only(str(self.path))
+            except OSError as exc2:
+                raise StoreError(self._busy, hint="close the other process or work on a copy") from exc2
+            self.read_only = True
+
+    def _in_use_message(self, exc: OSError) -> str:
+        if "current process" in str(exc):
+            who = "this process (another ParkGraph already has it open)"
+        else:
+            pid = _lock_holder(self.path / "LOCK")
+            who = f"another process (pid {pid})" if pid else "another process"
+        return f"the store at {self.path} is in use by {who}; it can only be read here"
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(
+                self._busy or f"the store at {self.path} is open read-only",
+                hint="close the other process (or wait for its load to finish) or use a copy of the directory",
+            )
+
+    def load(self, paths: Iterable[Path]) -> int:
+        """Bulk-load Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML files (not held in memory)."""
+        self._writable()
+        for path in paths:
+            path = Path(path)
+            if not path.is_file():
+                raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
+            fmt = BULK_FORMATS.get(path.suffix.lower())
+            if fmt is None:
+                raise ParkgraphError(
+                    f"the Oxigraph store cannot bulk-load '{path.name}'",
+                    file=str(path),
+                    hint="use one of: " + ", ".join(sorted(BULK_FORMATS)),
+                )
+            base = path.resolve().as_uri()
+            try:
+                # Parse once before loading: bulk_load is not transactional, a bad file must add nothing.
+                for _ in ox.parse(path=str(path), format=fmt, base_iri=base):
+                    pass
+                self.ox.bulk_load(path=str(path), format=fmt, base_iri=base)
+            except SyntaxError as exc:
+                raise _rdf_syntax_error(path, exc) from exc
+            except OSError as exc:
+                raise StoreError(f"loading {path} into {self.path} failed: {exc}") from exc
+        self.ox.flush()
+        return len(self)
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run SPARQL on the union of the store's graphs; `bindings` become Oxigraph substitutions."""
+        subs = {ox.Variable(str(k)): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        try:
+            answer = self.ox.query(sparql, substitutions=subs or None, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise _query_syntax_error(exc) from exc
+        except OSError as exc:
+            raise StoreError(f"querying {self.path} failed: {exc}") from exc
+        if isinstance(answer, ox.QueryBoolean):
+            return QueryResult(kind="ask", boolean=bool(answer))
+        if isinstance(answer, ox.QueryTriples):
+            graph = bind_prefixes(Graph())
+            for t in answer:
+                graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+            return QueryResult(kind="graph", graph=graph)
+        names = [v.value for v in answer.variables]
+        rows = [tuple(to_rdflib(solution[name]) for name in names) for solution in answer]
+        return QueryResult(kind="select", vars=names, rows=rows)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update."""
+        self._writable()
+        try:
+            self.ox.update(sparql)
+        except SyntaxError as exc:
+            raise _query_syntax_error(exc) from exc
+        except OSError as exc:
+            raise StoreError(f"updating {self.path} failed: {exc}") from exc
+
+    def to_rdflib(self) -> Graph:
+        """Materialize every triple (of every graph) in an rdflib in-memory Graph."""
+        graph = bind_prefixes(Graph())
+        for quad in self.ox:
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        return graph
+
+    def __len__(self) -> int:
+        result = self.query(internal_query("triple_count"))
+        return int(result.rows[0][0])
+
+
+def _position(message: str) -> tuple[int | None, int | None]:
+    """Line and column from an Oxigraph message like 'error at 1:26: expected …'."""
+    head = message.split("error at ", 1)[-1].split(":", 2)
+    if len(head) == 3 and head[0].strip().isdigit() and head[1].split("-")[0].strip().isdigit():
+        return int(head[0]), int(head[1].split("-")[0])
+    return None, None
+
+
+def _query_syntax_error(exc: SyntaxError) -> QueryError:
+    line, column = _position(str(exc))
+    return QueryError(f"SPARQL syntax error: {exc}", line=line, column=column, hint="fix the query at that place")
+
+
+def _rdf_syntax_error(path: Path, exc: SyntaxError) -> ParkgraphError:
+    from parkgraph.errors import RdfSyntaxError
+
+    line, column = _position(str(exc))
+    return RdfSyntaxError(
+        f"not valid RDF: {exc}",
+        file=str(path),
+        line=line,
+        column=column,
+        hint="fix the syntax at that place and load again (nothing from this file was kept)",
+    )
+
