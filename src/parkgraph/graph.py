@@ -29,14 +29,27 @@ class ParkGraph:
         cls,
         store: str = "memory",
         files: Sequence[Path | str] | None = None,
+        seed: bool = False,
     ) -> ParkGraph:
-        """Open a graph. With the memory store the files (default: ontology + data) are loaded."""
+        """Open a graph: "memory", "oxigraph:PATH" or an http(s):// SPARQL endpoint.
+
+        The memory store loads `files` (default: ontology + data). A persistent or remote store
+        opens what it holds and adds `files` if given; with `seed=True` an empty one is first
+        filled with the default files.
+        """
         backend = open_store(store)
         if store == "memory":
             backend.load([Path(f) for f in (files or paths.default_files())])
-        elif files:
+            return cls(backend)
+        if seed and len(backend) == 0:
+            backend.load(paths.default_files())
+        if files:
             backend.load([Path(f) for f in files])
         return cls(backend)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update on the store."""
+        self.store.update(sparql)
 
     def load(self, files: Iterable[Path | str]) -> int:
         """Add RDF files to the graph; returns the number of triples afterwards."""

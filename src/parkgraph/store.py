@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
+from pyparsing import ParseBaseException
 from rdflib import Dataset, Graph
 from rdflib.term import Node
 
-from parkgraph.errors import StoreError
+from parkgraph.errors import QueryError, StoreError
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.results import QueryResult
@@ -64,17 +65,30 @@ class MemoryStore:
         return len(self.graph)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        result = self.graph.query(sparql, initBindings=dict(bindings or {}))
+        try:
+            result = self.graph.query(sparql, initBindings=dict(bindings or {}))
+        except ParseBaseException as exc:
+            raise _syntax_error(exc) from exc
         return from_rdflib_result(result)
 
     def update(self, sparql: str) -> None:
-        self.graph.update(sparql)
+        try:
+            self.graph.update(sparql)
+        except ParseBaseException as exc:
+            raise _syntax_error(exc) from exc
 
     def to_rdflib(self) -> Graph:
         return self.graph
 
     def __len__(self) -> int:
         return len(self.graph)
+
+
+def _syntax_error(exc: ParseBaseException) -> QueryError:
+    """rdflib's (pyparsing's) parse error as a QueryError with line and column."""
+    return QueryError(
+        f"SPARQL syntax error: {exc.msg}", line=exc.lineno, column=exc.col, hint="fix the query at that place"
+    )
 
 
 def from_rdflib_result(result) -> QueryResult:  # noqa: ANN001 - rdflib.query.Result

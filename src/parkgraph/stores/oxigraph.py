@@ -106,7 +106,7 @@ class OxigraphStore:
             try:
                 self.ox = ox.Store.read_only(str(self.path))
             except OSError as exc2:
-                raise StoreError(self._busy, hint="close the other process or work on a copy") from exc2
+                raise StoreError(self._busy, hint="close the other process or use a copy of the directory") from exc2
             self.read_only = True
 
     def _in_use_message(self, exc: OSError) -> str:
@@ -115,12 +115,12 @@ class OxigraphStore:
         else:
             pid = _lock_holder(self.path / "LOCK")
             who = f"another process (pid {pid})" if pid else "another process"
-        return f"the store at {self.path} is in use by {who}; it can only be read here"
+        return f"the store at {self.path} is in use by {who}"
 
     def _writable(self) -> None:
         if self.read_only:
             raise StoreError(
-                self._busy or f"the store at {self.path} is open read-only",
+                f"cannot write: {self._busy or f'the store at {self.path} is open read-only'}",
                 hint="close the other process (or wait for its load to finish) or use a copy of the directory",
             )
 

@@ -1,0 +1,218 @@
+"""A SPARQL 1.1 Protocol endpoint over any parkgraph store, on the standard library's HTTP server.
+
+GET /sparql?query=…, POST form (query= or update=), POST application/sparql-query and
+application/sparql-update. SELECT/ASK answers in SPARQL JSON, XML, CSV or TSV and
+CONSTRUCT/DESCRIBE graphs in Turtle, JSON-LD or N-Triples, as the Accept header asks.
+Updates are refused (403) unless the server was started with allow_update.
+"""
+
+from __future__ import annotations
+
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from rdflib.query import Result
+from rdflib.term import Variable
+
+from parkgraph.errors import ParkgraphError, QueryError
+from parkgraph.graph import ParkGraph
+from parkgraph.results import QueryResult
+
+PATHS = ("/", "/sparql", "/query", "/update")
+# Media type -> rdflib result serializer, for SELECT and ASK answers (the first is the default).
+RESULT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+# Media type -> rdflib graph serializer, for CONSTRUCT and DESCRIBE answers (the first is the default).
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+}
+FORM = "application/x-www-form-urlencoded"
+
+
+def negotiate(accept: str | None, offered: dict[str, str]) -> str | None:
+    """The offered media type the Accept header prefers (q-values honoured), or None if none fits."""
+    if not accept or not accept.strip():
+        return next(iter(offered))
+    choices: list[tuple[float, int, str]] = []
+    for order, item in enumerate(accept.split(",")):
+        fields = [f.strip() for f in item.split(";")]
+        media, q = fields[0].lower(), 1.0
+        for param in fields[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        if media in ("*/*", "*"):
+            choices.append((q, -order, next(iter(offered))))
+        elif media.endswith("/*"):
+            match = next((m for m in offered if m.startswith(media[:-1])), None)
+            if match:
+                choices.append((q, -order, match))
+        elif media in offered:
+            choices.append((q, -order, media))
+    return max(choices)[2] if choices else None
+
+
+def serialize_result(result: QueryResult, fmt: str) -> bytes:
+    """A SELECT/ASK answer in one of the SPARQL results formats, with rdflib's serializers."""
+    if result.kind == "ask":
+        answer = Result("ASK")
+        answer.askAnswer = bool(result.boolean)
+    else:
+        answer = Result("SELECT")
+        answer.vars = [Variable(v) for v in result.vars]
+        answer.bindings = [
+            {Variable(v): cell for v, cell in zip(result.vars, row, strict=True) if cell is not None}
+            for row in result.rows
+        ]
+    return answer.serialize(format=fmt, encoding="utf-8")
+
+
+class SparqlHandler(BaseHTTPRequestHandler):
+    """One request to the endpoint; the server object carries the graph, its lock and the update flag."""
+
+    server: SparqlServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _send(self, status: int, body: bytes, media: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: HTTPStatus, message: str) -> None:
+        self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+
+    def _path_ok(self) -> bool:
+        if urlsplit(self.path).path.rstrip("/") in ("", *PATHS):
+            return True
+        self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: {self.path}; the SPARQL endpoint is /sparql")
+        return False
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        if not self._path_ok():
+            return
+        params = parse_qs(urlsplit(self.path).query)
+        if "update" in params:
+            self._error(HTTPStatus.BAD_REQUEST, "updates must be sent with POST")
+            return
+        if "query" not in params:
+            self._error(HTTPStatus.BAD_REQUEST, "missing 'query' parameter; GET /sparql?query=SELECT…")
+            return
+        self._query(params["query"][0])
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        if not self._path_ok():
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        media = (self.headers.get("Content-Type") or FORM).split(";")[0].strip().lower()
+        if media == "application/sparql-query":
+            self._query(body)
+        elif media == "application/sparql-update":
+            self._update(body)
+        elif media == FORM:
+            params = parse_qs(body)
+            if "query" in params:
+                self._query(params["query"][0])
+            elif "update" in params:
+                self._update(params["update"][0])
+            else:
+                self._error(HTTPStatus.BAD_REQUEST, "missing 'query' or 'update' parameter")
+        else:
+            self._error(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                f"unsupported Content-Type {media}; use {FORM}, application/sparql-query or application/sparql-update",
+            )
+
+    def _query(self, text: str) -> None:
+        try:
+            with self.server.lock:
+                result = self.server.graph.sparql(text)
+        except QueryError as err:
+            self._error(HTTPStatus.BAD_REQUEST, str(err))
+            return
+        except ParkgraphError as err:
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+            return
+        accept = self.headers.get("Accept")
+        if result.kind == "graph":
+            media = negotiate(accept, GRAPH_TYPES)
+            if media is None:
+                self._not_acceptable(GRAPH_TYPES)
+                return
+            body = result.graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
+        else:
+            offered = RESULT_TYPES if result.kind == "select" else {
+                k: v for k, v in RESULT_TYPES.items() if v in ("json", "xml")
+            }
+            media = negotiate(accept, offered)
+            if media is None:
+                self._not_acceptable(offered)
+                return
+            body = serialize_result(result, offered[media])
+        self._send(HTTPStatus.OK, body, f"{media}; charset=utf-8")
+
+    def _not_acceptable(self, offered: dict[str, str]) -> None:
+        self._error(HTTPStatus.NOT_ACCEPTABLE, "this answer can be given as: " + ", ".join(offered))
+
+    def _update(self, text: str) -> None:
+        if not self.server.allow_update:
+            message = "this endpoint is read-only; start it with `parkgraph serve --allow-update` to accept updates"
+            self._error(HTTPStatus.FORBIDDEN, message)
+            return
+        try:
+            with self.server.lock:
+                self.server.graph.update(text)
+        except QueryError as err:
+            self._error(HTTPStatus.BAD_REQUEST, str(err))
+            return
+        except ParkgraphError as err:
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+            return
+        self._send(HTTPStatus.NO_CONTENT, b"", "text/plain")
+
+
+class SparqlServer(ThreadingHTTPServer):
+    """A threaded HTTP server answering SPARQL over one ParkGraph (one request at a time on the store)."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, graph: ParkGraph, host: str = "127.0.0.1", port: int = 8000, allow_update: bool = False,
+        verbose: bool = False,
+    ) -> None:
+        self.graph = graph
+        self.allow_update = allow_update
+        self.verbose = verbose
+        self.lock = threading.Lock()
+        super().__init__((host, port), SparqlHandler)
+
+    @property
+    def url(self) -> str:
+        """The endpoint's URL, with the port actually bound (useful with port 0)."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/sparql"
