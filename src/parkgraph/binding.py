@@ -1,0 +1,164 @@
+"""Binding query parameters as RDF terms: a VALUES block for stores that cannot pre-bind variables.
+
+Stores receive `store.query(sparql, bindings)` with `bindings` mapping variable names to rdflib
+terms. The memory store hands them to rdflib as initBindings; a store that only speaks the SPARQL
+protocol cannot, so `inject_values` writes them into the query as a `VALUES` block placed right
+after the opening brace of the outermost WHERE group. Terms are serialized here, by strict rules,
+so that no parameter value can end the block and add SPARQL of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from parkgraph.errors import QueryError
+
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# An absolute IRI without the characters SPARQL's IRIREF forbids (space, controls, <>"{}|^`\).
+IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*$')
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
+def is_iri(text: str) -> bool:
+    """True when `text` is an absolute IRI that can be written between < and > in SPARQL."""
+    return bool(IRI.match(text))
+
+
+def sparql_term(term: Node) -> str:
+    """`term` in SPARQL syntax (its N3 form), refusing anything that could escape its token."""
+    if isinstance(term, URIRef):
+        if not is_iri(str(term)):
+            raise QueryError(
+                f"not a valid IRI: {str(term)!r}", hint="give an absolute IRI without spaces or <>\"{}|^`\\"
+            )
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        body = '"' + "".join(_ESCAPES.get(ch, ch) for ch in str(term)) + '"'
+        if term.language:
+            if not LANGUAGE_TAG.match(term.language):
+                raise QueryError(f"not a valid language tag: {term.language!r}", hint="use a tag like en or ru")
+            return f"{body}@{term.language}"
+        if term.datatype is not None:
+            return f"{body}^^{sparql_term(URIRef(term.datatype))}"
+        return body
+    if isinstance(term, BNode):
+        raise QueryError("a blank node cannot be a query parameter", hint="give an IRI or a literal")
+    raise QueryError(f"cannot bind {term!r} as a query parameter", hint="give an IRI or a literal")
+
+
+def values_block(bindings: Mapping[str, Node]) -> str:
+    """A one-row SPARQL VALUES block binding each variable to its term."""
+    names = list(bindings)
+    for name in names:
+        if not VARIABLE_NAME.match(name):
+            raise QueryError(f"not a valid variable name: {name!r}", hint="use letters, digits and _")
+    variables = " ".join(f"?{name}" for name in names)
+    terms = " ".join(sparql_term(bindings[name]) for name in names)
+    return f"VALUES ({variables}) {{ ({terms}) }}"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical piece of a query that matters for finding the WHERE group."""
+
+    kind: str  # "word", "{", "}", "(", ")" or "other"
+    text: str
+    start: int
+
+
+# Pieces that may contain braces or keywords without being them: comments, strings, IRIs, variables.
+_SKIP = re.compile(
+    r"""\#[^\n\r]*
+      | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      | '''(?:[^'\\]|\\.|'(?!''))*'''
+      | "(?:[^"\\\n\r]|\\.)*"
+      | '(?:[^'\\\n\r]|\\.)*'
+      | <[^\x00-\x20<>"{}|^`\\]*>
+      | [?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-.]*(?::[^\s{}()<>,;\"'#]*)?|:[^\s{}()<>,;\"'#]*")
+
+
+def tokens(query: str) -> Iterator[Token]:
+    """The query's words and brackets, skipping comments, strings, IRIs and variables."""
+    pos, end = 0, len(query)
+    while pos < end:
+        ch = query[pos]
+        if ch.isspace():
+            pos += 1
+            continue
+        skipped = _SKIP.match(query, pos)
+        if skipped:
+            if skipped.group().startswith(('"', "'")):
+                yield Token("other", skipped.group(), pos)
+            pos = skipped.end()
+            continue
+        if ch in "\"'":
+            raise QueryError("the query has an unterminated string", hint="close every quoted string")
+        if ch in "{}()":
+            yield Token(ch, ch, pos)
+            pos += 1
+            continue
+        word = _WORD.match(query, pos)
+        if word:
+            yield Token("word", word.group(), pos)
+            pos = word.end()
+            continue
+        yield Token("other", ch, pos)
+        pos += 1
+
+
+def where_brace(query: str) -> int:
+    """The index of the `{` that opens the outermost WHERE group of `query`."""
+    depth = parens = 0
+    form: str | None = None
+    template_done = False
+    seen_where = False
+    for token in tokens(query):
+        if token.kind == "(":
+            parens += 1
+        elif token.kind == ")":
+            parens -= 1
+        elif token.kind == "}":
+            depth -= 1
+        elif token.kind == "{":
+            if depth == 0 and parens == 0 and form is not None:
+                if form == "CONSTRUCT" and not template_done and not seen_where:
+                    template_done = True  # the CONSTRUCT template, not the WHERE group
+                else:
+                    if form == "CONSTRUCT" and not template_done:
+                        raise QueryError(
+                            "cannot bind parameters in the short form CONSTRUCT WHERE { … }",
+                            hint="write the template out: CONSTRUCT { … } WHERE { … }",
+                        )
+                    return token.start
+            depth += 1
+        elif token.kind == "word" and depth == 0 and parens == 0:
+            upper = token.text.upper()
+            if form is None and upper in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"):
+                form = upper
+            elif upper == "WHERE":
+                seen_where = True
+    raise QueryError(
+        "the query has no WHERE group to bind parameters in",
+        hint="parameters need a query of the form SELECT/ASK/CONSTRUCT/DESCRIBE … WHERE { … }",
+    )
+
+
+def inject_values(query: str, bindings: Mapping[str, Node] | None) -> str:
+    """`query` with a VALUES block for `bindings` right after the opening brace of its WHERE group."""
+    if not bindings:
+        return query
+    brace = where_brace(query)
+    return f"{query[: brace + 1]} {values_block(bindings)} {query[brace + 1 :]}"
+
+
+__all__ = ["inject_values", "is_iri", "sparql_term", "values_block", "where_brace"]
