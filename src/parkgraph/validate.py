@@ -14,7 +14,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.errors import RdfSyntaxError
+from parkgraph.errors import ParkgraphError, RdfSyntaxError
 from parkgraph.labels import display_label
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
@@ -135,7 +135,9 @@ def check_shacl(graph: Graph, shapes: Graph, lines: SubjectLines) -> list[Proble
     if conforms:
         return []
     problems = []
-    for result in results.subjects(SH.resultSeverity, None):
+    # Only the report's own sh:result nodes: pyshacl nests the inner results of sh:node under
+    # sh:detail, and those explain the outer result rather than being problems of their own.
+    for result in results.objects(None, SH.result):
         focus = results.value(result, SH.focusNode)
         path = results.value(result, SH.resultPath)
         message = results.value(result, SH.resultMessage)
@@ -183,15 +185,38 @@ def check_consistency(graph: Graph, lines: SubjectLines) -> list[Problem]:
     return problems
 
 
+ENGINES = ("auto", "pyshacl", "sparql")
+AUTO_SPARQL_BYTES = 4_000_000  # about 25 thousand triples of Turtle; below it pyshacl takes a few seconds
+
+
+def choose_engine(engine: str, files: Sequence[Path]) -> str:
+    """The engine "auto" stands for: sparql once the files are big enough for pyshacl to be slow."""
+    if engine not in ENGINES:
+        raise ParkgraphError(f"unknown validation engine '{engine}'", hint="use one of: " + ", ".join(ENGINES))
+    if engine != "auto":
+        return engine
+    size = sum(f.stat().st_size for f in files if f.is_file())
+    return "sparql" if size >= AUTO_SPARQL_BYTES else "pyshacl"
+
+
 def validate(
     files: Sequence[Path | str] | None = None,
     shapes: Path | str | None = None,
     *,
     shacl: bool = True,
     consistency: bool = True,
+    engine: str = "auto",
 ) -> ValidationReport:
-    """Check `files` (default: ontology + data): syntax, then SHACL and OWL consistency."""
+    """Check `files` (default: ontology + data): syntax, then SHACL and OWL consistency.
+
+    `engine` is "pyshacl" (rdflib + pyshacl + owlrl), "sparql" (the same checks as SPARQL on an
+    embedded Oxigraph store, see parkgraph.sparql_validate) or "auto" (sparql for big inputs).
+    """
     file_list = [Path(f) for f in (files or paths.default_files())]
+    if choose_engine(engine, file_list) == "sparql":
+        from parkgraph.sparql_validate import validate_sparql
+
+        return validate_sparql(file_list, Path(shapes) if shapes else None, shacl=shacl, consistency=consistency)
     report = ValidationReport(files=file_list)
     graph, report.problems = check_syntax(file_list)
     report.checks.append("syntax")
@@ -210,4 +235,6 @@ def validate(
     return report
 
 
-__all__ = ["Problem", "ValidationReport", "validate", "check_syntax", "check_shacl", "check_consistency"]
+__all__ = [
+    "Problem", "ValidationReport", "validate", "choose_engine", "check_syntax", "check_shacl", "check_consistency",
+]
