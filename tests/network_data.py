@@ -1,0 +1,21 @@
+"""Shared helpers for the network, export, render and browser tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parkgraph import ParkGraph, paths
+
+NETWORK_DIR = Path(__file__).resolve().parent / "network"
+INJECTION_TTL = NETWORK_DIR / "injection.ttl"
+ZAKIROV = "https://w3id.org/parkgraph/id/person/farid-zakirov"
+
+
+def query(name: str) -> str:
+    """The text of tests/network/NAME.rq."""
+    return (NETWORK_DIR / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def injection_graph() -> ParkGraph:
+    """The curated graph plus hostile labels, titles and IRIs."""
+    return ParkGraph.open(files=[*paths.default_files(), INJECTION_TTL])
