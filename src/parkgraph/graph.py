@@ -9,8 +9,10 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from parkgraph import paths
+from parkgraph.named import NamedQuery, all_queries, load_query
 from parkgraph.results import QueryResult
 from parkgraph.store import Store, open_store
+from parkgraph.syntax import check_query
 
 
 class ParkGraph:
@@ -57,7 +59,24 @@ class ParkGraph:
 
     def sparql(self, query: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         """Run an ad hoc SPARQL query; `bindings` pre-bind variables to RDF terms."""
+        check_query(query)  # the same syntax errors, with line and column, on every store
         return self.store.query(query, bindings)
+
+    def query(self, name: str, lang: str = "en", **params: object) -> QueryResult:
+        """Run the named query `name` (see `queries()`), labels in `lang`, parameters as keywords.
+
+        >>> ParkGraph.open().query("members-as-of", date="2020-01-01").to_dataframe()  # doctest: +SKIP
+        """
+        named = load_query(name)
+        values = dict(params)
+        if named.param("lang") is not None:
+            values.setdefault("lang", lang)
+        return self.sparql(named.text, named.bind(values, resolve=self.sparql))
+
+    @staticmethod
+    def queries() -> list[NamedQuery]:
+        """The named queries shipped with parkgraph: name, title, description, parameters."""
+        return all_queries()
 
     def to_rdflib(self) -> Graph:
         """The whole graph as an rdflib Graph."""

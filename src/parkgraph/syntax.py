@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pyparsing import ParseBaseException
+from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.sparql import Query
 
 from parkgraph.errors import QueryError
 
@@ -50,4 +52,19 @@ def check_query(query: str, file: str | None = None) -> None:
     )
 
 
-__all__ = ["check_query"]
+@lru_cache(maxsize=256)
+def prepare(query: str, namespaces: tuple[tuple[str, str], ...] = ()) -> Query:
+    """`query` parsed and translated once for rdflib (cached: parsing costs far more than evaluating).
+
+    `namespaces` are (prefix, IRI) pairs the query may use without declaring them.
+    """
+    check_query(query)
+    try:
+        return translateQuery(parseQuery(query), initNs=dict(namespaces))
+    except ParseBaseException as exc:  # pragma: no cover - check_query caught it already
+        raise QueryError(f"SPARQL syntax error: {exc.msg}", line=exc.lineno, column=exc.col) from exc
+    except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix
+        raise QueryError(f"cannot use the query: {exc}", hint="declare every prefix with PREFIX") from exc
+
+
+__all__ = ["check_query", "prepare"]
