@@ -1,0 +1,149 @@
+"""`parkgraph queries` lists the named queries; `parkgraph query` runs one, a file, or an expression."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from parkgraph.app import StoreOption, app, console
+from parkgraph.errors import QueryError
+from parkgraph.graph import ParkGraph
+from parkgraph.labels import LANGUAGES
+from parkgraph.named import NamedQuery, all_queries, load_query, parse_named_query
+from parkgraph.output import FORMATS, check_format, known_format, render_text, to_table
+from parkgraph.results import QueryResult
+
+
+@app.command("queries")
+def queries_command(
+    name: Annotated[str | None, typer.Argument(help="Show this query in full: parameters, examples, SPARQL.")] = None,
+) -> None:
+    """List the named queries with their parameters (or show one of them in full)."""
+    if name:
+        _show_query(load_query(name))
+        return
+    table = Table(title="named queries (run one with: parkgraph query NAME --param key=value)", title_justify="left")
+    table.add_column("name", no_wrap=True)
+    table.add_column("what it answers")
+    table.add_column("parameters")
+    for named in all_queries():
+        table.add_row(Text(named.name), Text(named.title), Text(" ".join(p.usage() for p in named.params)))
+    console.print(table)
+
+
+def _show_query(named: NamedQuery) -> None:
+    console.print(f"{named.name}: {named.title}", markup=False)
+    if named.description:
+        console.print(named.description, markup=False)
+    for param in named.params:
+        console.print(f"  --param {param.usage()}  {param.description}", markup=False)
+    for example in named.examples:
+        args = " ".join(f"--param {k}={_quoted(v)}" for k, v in example.items())
+        console.print(f"  example: parkgraph query {named.name} {args}", markup=False)
+    console.print(f"file: {named.path}", markup=False)
+
+
+def _quoted(value: str) -> str:
+    return f'"{value}"' if any(ch.isspace() for ch in value) else value
+
+
+def parse_params(items: list[str] | None) -> dict[str, str]:
+    """`key=value` strings from --param into a dict; a malformed one is a QueryError."""
+    values: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"--param {item!r} is not of the form key=value", hint="e.g. --param date=2020-01-01")
+        values[key.strip()] = value
+    return values
+
+
+def run_query(
+    graph: ParkGraph,
+    name: str | None,
+    file: Path | None,
+    expression: str | None,
+    params: dict[str, str],
+    lang: str | None,
+) -> tuple[QueryResult, str | None]:
+    """Run a named query, a query file or an expression on `graph`; returns the result and a title."""
+    given = [x for x in (name, file, expression) if x is not None]
+    if len(given) != 1:
+        raise QueryError(
+            "give exactly one of: a query NAME, --file FILE or -e 'QUERY'",
+            hint="`parkgraph queries` lists the names",
+        )
+    if lang is not None:
+        if lang not in LANGUAGES:
+            raise QueryError(f"--lang {lang!r} is not supported", hint=f"use one of: {', '.join(LANGUAGES)}")
+        params = {"lang": lang, **params}
+    if expression is not None:
+        if params and set(params) != {"lang"}:
+            raise QueryError("-e takes no --param", hint="put the query in a file with '# param:' lines, or name it")
+        return graph.sparql(expression), None
+    if file is not None:
+        if not file.is_file():
+            raise QueryError(f"no such query file: {file}", file=str(file), hint="check the path")
+        text = file.read_text(encoding="utf-8")
+        named = _ad_hoc(text, file)
+    else:
+        named = load_query(str(name))
+    if named.param("lang") is None:
+        params.pop("lang", None)
+    bindings = named.bind(params, resolve=graph.sparql)
+    try:
+        return graph.sparql(named.text, bindings), named.title or None
+    except QueryError as err:
+        if err.file is None and file is not None:
+            err.file = str(file)
+        raise
+
+
+def _ad_hoc(text: str, file: Path) -> NamedQuery:
+    """A query file read with the named-query header rules; a title is optional here."""
+    try:
+        return parse_named_query(text, file.stem, file)
+    except QueryError as err:
+        if "without a '# title:' line" not in err.message:
+            raise
+        return NamedQuery(file.stem, "", "", (), text, file)
+
+
+@app.command("query")
+def query_command(
+    name: Annotated[str | None, typer.Argument(help="Name of a query (see `parkgraph queries`).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter as key=value (repeat for more).")
+    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Run the SPARQL query in this file.")] = None,
+    expression: Annotated[str | None, typer.Option("--expression", "-e", help="Run this SPARQL query.")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", "-l", help="Language of labels: ru or en (falls back to the other).")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-F",
+            help=f"Output format: {', '.join(FORMATS)} (default: table; turtle for CONSTRUCT/DESCRIBE).",
+        ),
+    ] = None,
+    store: StoreOption = "memory",
+) -> None:
+    """Run a named query, a query file or a SPARQL expression and print the answer."""
+    params = parse_params(param)
+    fmt = known_format(fmt)  # an unknown format fails before the graph is loaded
+    graph = ParkGraph.open(store)
+    result, title = run_query(graph, name, file, expression, params, lang)
+    chosen = check_format(result, fmt)
+    if chosen == "table":
+        console.print(to_table(result, title=title))
+    else:
+        typer.echo(render_text(result, chosen), nl=False)
+
+
+__all__ = ["parse_params", "run_query"]

@@ -1,0 +1,219 @@
+"""Query results for people and programs: a rich table, W3C CSV/TSV/JSON results, Turtle or JSON-LD.
+
+SELECT and ASK answers come out as a readable table (default) or in the SPARQL 1.1 Query Results
+CSV, TSV and JSON formats; CONSTRUCT and DESCRIBE answers as Turtle (default) or JSON-LD.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+from rich.table import Table
+from rich.text import Text
+
+from parkgraph.binding import sparql_term
+from parkgraph.errors import QueryError
+from parkgraph.named import KNOWN_PREFIXES
+from parkgraph.results import QueryResult
+
+TABULAR_FORMATS = ("table", "csv", "tsv", "json")
+GRAPH_FORMATS = ("turtle", "jsonld")
+FORMATS = TABULAR_FORMATS + GRAPH_FORMATS
+ASK_HEADER = "_askResult"  # the column name Jena and others use for ASK answers in CSV/TSV
+
+_BY_LENGTH = sorted(KNOWN_PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def shorten(iri: str) -> str:
+    """An IRI as a prefixed name (longest known namespace first), else the IRI itself."""
+    for prefix, ns in _BY_LENGTH:
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def known_format(fmt: str | None) -> str | None:
+    """`fmt` normalised (json-ld -> jsonld, ttl -> turtle); a QueryError if parkgraph does not write it."""
+    if fmt is None:
+        return None
+    name = fmt.lower().replace("-", "")
+    name = {"ttl": "turtle"}.get(name, name)
+    if name not in FORMATS:
+        raise QueryError(f"unknown format '{fmt}'", hint=f"use one of: {', '.join(FORMATS)}")
+    return name
+
+
+def check_format(result: QueryResult, fmt: str | None) -> str:
+    """The format to print `result` in: `fmt`, or the default for its kind; a QueryError if it does not fit."""
+    fmt = known_format(fmt)
+    if fmt is None:
+        return "turtle" if result.kind == "graph" else "table"
+    if result.kind == "graph" and fmt not in GRAPH_FORMATS:
+        raise QueryError(
+            f"a CONSTRUCT/DESCRIBE answer is a graph and cannot be printed as {fmt}",
+            hint=f"use --format {' or '.join(GRAPH_FORMATS)}",
+        )
+    if result.kind != "graph" and fmt not in TABULAR_FORMATS:
+        raise QueryError(
+            f"a {result.kind.upper()} answer is a table and cannot be printed as {fmt}",
+            hint=f"use --format {', '.join(TABULAR_FORMATS)}",
+        )
+    return fmt
+
+
+def cell_text(cell: Node | None) -> str:
+    """A cell for people: IRIs as prefixed names, literals as their text, unbound as empty."""
+    if cell is None:
+        return ""
+    if isinstance(cell, URIRef):
+        return shorten(str(cell))
+    if isinstance(cell, BNode):
+        return f"_:{cell}"
+    return str(cell)
+
+
+def table_columns(variables: list[str]) -> list[int]:
+    """Indexes of the columns a table shows: an IRI column `x` is left out when `xLabel` is there too."""
+    return [i for i, var in enumerate(variables) if f"{var}Label" not in variables]
+
+
+def to_table(result: QueryResult, title: str | None = None, compact: bool = True) -> Table:
+    """SELECT rows (or an ASK answer) as a rich Table; cells are plain text, never console markup.
+
+    With `compact`, a column whose label column is also selected is left out (the machine-readable
+    formats keep every column).
+    """
+    if result.kind == "ask":
+        table = Table(title=Text(title) if title else None, title_justify="left")
+        table.add_column("answer")
+        table.add_row("yes" if result.boolean else "no")
+        return table
+    shown = table_columns(result.vars) if compact else list(range(len(result.vars)))
+    table = Table(
+        title=Text(title) if title else None,
+        title_justify="left",
+        caption=f"{len(result.rows)} row(s)",
+        caption_justify="left",
+    )
+    for i in shown:
+        table.add_column(Text(result.vars[i]), overflow="fold")
+    for row in result.rows:
+        table.add_row(*(Text(cell_text(row[i])) for i in shown))
+    return table
+
+
+def _csv_value(cell: Node | None) -> str:
+    """W3C SPARQL CSV: an IRI or literal as its plain string, a blank node as _:label, unbound as empty."""
+    if cell is None:
+        return ""
+    if isinstance(cell, BNode):
+        return f"_:{cell}"
+    return str(cell)
+
+
+def _tsv_value(cell: Node | None) -> str:
+    """W3C SPARQL TSV: each term in its SPARQL/Turtle form, unbound as empty."""
+    if cell is None:
+        return ""
+    if isinstance(cell, BNode):
+        return f"_:{cell}"
+    return sparql_term(cell)
+
+
+def to_csv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results CSV (RFC 4180, CRLF line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if result.kind == "ask":
+        writer.writerows([[ASK_HEADER], ["true" if result.boolean else "false"]])
+        return buffer.getvalue()
+    writer.writerow(result.vars)
+    for row in result.rows:
+        writer.writerow([_csv_value(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def to_tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results TSV: a `?var` header, then terms in Turtle syntax."""
+    if result.kind == "ask":
+        return f"?{ASK_HEADER}\n{'true' if result.boolean else 'false'}\n"
+    lines = ["\t".join(f"?{var}" for var in result.vars)]
+    lines += ["\t".join(_tsv_value(cell) for cell in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def json_term(cell: Node) -> dict[str, str]:
+    """One RDF term as a SPARQL 1.1 Query Results JSON object."""
+    if isinstance(cell, URIRef):
+        return {"type": "uri", "value": str(cell)}
+    if isinstance(cell, BNode):
+        return {"type": "bnode", "value": str(cell)}
+    if isinstance(cell, Literal):
+        term = {"type": "literal", "value": str(cell)}
+        if cell.language:
+            term["xml:lang"] = cell.language
+        elif cell.datatype is not None:
+            term["datatype"] = str(cell.datatype)
+        return term
+    raise QueryError(f"cannot write {cell!r} as a SPARQL JSON term")
+
+
+def to_json_dict(result: QueryResult) -> dict[str, Any]:
+    """SPARQL 1.1 Query Results JSON as a dict (SELECT bindings or the ASK boolean)."""
+    if result.kind == "ask":
+        return {"head": {}, "boolean": bool(result.boolean)}
+    bindings = [
+        {var: json_term(cell) for var, cell in zip(result.vars, row, strict=True) if cell is not None}
+        for row in result.rows
+    ]
+    return {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
+
+
+def to_json(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results JSON text."""
+    return json.dumps(to_json_dict(result), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_graph_text(result: QueryResult, fmt: str) -> str:
+    """A CONSTRUCT/DESCRIBE answer as Turtle or JSON-LD (compacted with parkgraph's prefixes)."""
+    graph = result.graph
+    if graph is None:
+        raise QueryError("the query gave no graph to print")
+    for prefix, ns in KNOWN_PREFIXES.items():
+        graph.bind(prefix, ns, override=True, replace=True)
+    if fmt == "jsonld":
+        used = {prefix: ns for prefix, ns in KNOWN_PREFIXES.items()}
+        return graph.serialize(format="json-ld", context=used, auto_compact=True, indent=2) + "\n"
+    return graph.serialize(format="turtle")
+
+
+def render_text(result: QueryResult, fmt: str) -> str:
+    """`result` as text in one of the machine-readable formats (all but "table")."""
+    if fmt == "csv":
+        return to_csv(result)
+    if fmt == "tsv":
+        return to_tsv(result)
+    if fmt == "json":
+        return to_json(result)
+    return to_graph_text(result, fmt)
+
+
+__all__ = [
+    "FORMATS",
+    "GRAPH_FORMATS",
+    "TABULAR_FORMATS",
+    "check_format",
+    "known_format",
+    "render_text",
+    "shorten",
+    "to_csv",
+    "to_json",
+    "to_json_dict",
+    "to_table",
+    "to_tsv",
+]
