@@ -35,5 +35,9 @@ test: install-test lint
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 
+## docs: the ontology's documentation (docs/ontology.html, pyLODE) and the model diagram (docs/model.png, graphviz)
+docs: install-test
+	$(PG) docs --out docs
+
 clean:
 	rm -rf build .pytest_cache
