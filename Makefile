@@ -27,6 +27,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(PG) validate
 	$(PG) stats --top 12
+	$(PG) render -o build/parkgraph.html --lang ru
 
 ## test: the whole test suite (lint, unit, competency, servers, browser, notebook)
 test: install-test lint
