@@ -25,9 +25,16 @@ def validate_command(
     consistency: Annotated[
         bool, typer.Option("--consistency/--no-consistency", help="Run the OWL-RL disjointness check.")
     ] = True,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="pyshacl (rdflib, pyshacl, owlrl), sparql (the same checks as SPARQL on an embedded Oxigraph "
+            "store, fast on big graphs) or auto (sparql from 4 MB of input)."
+        ),
+    ] = "auto",
 ) -> None:
     """Check syntax, SHACL conformance and OWL consistency; exit 1 if anything is wrong."""
-    report = validate(files, shapes, shacl=shacl, consistency=consistency)
+    report = validate(files, shapes, shacl=shacl, consistency=consistency, engine=engine)
     names = ", ".join(str(f) for f in report.files)
     if report.conforms:
         console.print(f"OK: {names} ({report.triples} triples; checks: {', '.join(report.checks)})")
