@@ -59,6 +59,8 @@ def test_shortest_paths_are_real_chains(network: nx.MultiDiGraph) -> None:
         for step in path:
             u, v = (step.source, step.target) if step.forward else (step.target, step.source)
             assert any(d["predicate"] == step.predicate for d in network.get_edge_data(u, v).values())
+    labels = [[network.nodes[s.source]["label"].casefold() for s in p] for p in paths]
+    assert labels == sorted(labels)  # a stable order, the same in every run
     text = format_path(network, paths[0])
     assert text.splitlines()[0] == "Farid Zakirov" and text.splitlines()[-1].endswith("Brazil")
     assert len(text.splitlines()) == len(paths[0]) + 1

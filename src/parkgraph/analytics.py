@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ import networkx as nx
 from parkgraph.app import short
 from parkgraph.errors import ParkgraphError
 
+_MAX_ROUTES = 1000  # shortest routes considered before ordering and cutting to `limit`
 _QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
 
 
@@ -91,21 +93,26 @@ def _step(graph: nx.MultiDiGraph, a: str, b: str) -> Step:
     raise ParkgraphError(f"no edge between {a} and {b}")
 
 
+def undirected(graph: nx.MultiDiGraph) -> nx.Graph:
+    """The simple undirected graph of `graph`, built in a fixed order (views iterate sets)."""
+    simple = nx.Graph()
+    simple.add_nodes_from(graph.nodes)
+    simple.add_edges_from(graph.edges())
+    return simple
+
+
 def shortest_paths(graph: nx.MultiDiGraph, a: str, b: str, *, limit: int = 5) -> list[list[Step]]:
     """Up to `limit` shortest connections between two entities (edges followed either way)."""
     start, end = find_entity(graph, a), find_entity(graph, b)
     if start == end:
         raise ParkgraphError(f"'{a}' and '{b}' are the same entity", hint="name two different entities")
-    undirected = nx.Graph(graph.to_undirected(as_view=True))
     try:
-        found = []
-        for nodes in nx.all_shortest_paths(undirected, start, end):
-            found.append([_step(graph, x, y) for x, y in zip(nodes, nodes[1:], strict=False)])
-            if len(found) >= limit:
-                break
+        routes = list(itertools.islice(nx.all_shortest_paths(undirected(graph), start, end), _MAX_ROUTES))
     except nx.NetworkXNoPath:
         return []
-    return found
+    # the same answer in every run: routes ordered by the labels along them
+    routes.sort(key=lambda nodes: [graph.nodes[n].get("label", n).casefold() for n in nodes])
+    return [[_step(graph, x, y) for x, y in itertools.pairwise(nodes)] for nodes in routes[:limit]]
 
 
 def format_path(graph: nx.MultiDiGraph, steps: list[Step]) -> str:
@@ -143,7 +150,7 @@ def central(graph: nx.MultiDiGraph, top: int = 10) -> list[Centrality]:
     """The `top` entities by betweenness centrality (ties broken by degree), on the undirected graph."""
     if top < 1:
         raise ParkgraphError(f"--top must be 1 or more, not {top}")
-    simple = nx.Graph(graph.to_undirected(as_view=True))
+    simple = undirected(graph)
     betweenness = nx.betweenness_centrality(simple, normalized=True)
     rows = [
         Centrality(
