@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Session fixtures that start real SPARQL servers (Oxigraph, Virtuoso) on 127.0.0.1 when a test asks.
+from servers import loaded_oxigraph_server, loaded_virtuoso, oxigraph_server, virtuoso_server  # noqa: F401
+
 from parkgraph import ParkGraph, paths
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from parkgraph.errors import ParkgraphError, QueryError, StoreError
+from parkgraph.binding import inject_values
+from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
@@ -155,7 +157,13 @@ class OxigraphStore:
         """Run SPARQL on the union of the store's graphs; `bindings` become Oxigraph substitutions."""
         subs = {ox.Variable(str(k)): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
-            answer = self.ox.query(sparql, substitutions=subs or None, use_default_graph_as_union=True)
+            try:
+                answer = self.ox.query(sparql, substitutions=subs or None, use_default_graph_as_union=True)
+            except RuntimeError as exc:
+                # Oxigraph substitutes only projected variables (SEP-0007); bind the others with VALUES.
+                if "does not contain" not in str(exc):
+                    raise StoreError(f"querying {self.path} failed: {exc}") from exc
+                answer = self.ox.query(inject_values(sparql, bindings), use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc
         except OSError as exc:
@@ -194,11 +202,11 @@ class OxigraphStore:
 
 
 def _position(message: str) -> tuple[int | None, int | None]:
-    """Line and column from an Oxigraph message like 'error at 1:26: expected …'."""
-    head = message.split("error at ", 1)[-1].split(":", 2)
-    if len(head) == 3 and head[0].strip().isdigit() and head[1].split("-")[0].strip().isdigit():
-        return int(head[0]), int(head[1].split("-")[0])
-    return None, None
+    """Line and column from Oxigraph's 'error at 1:26: …' or 'Parser error at line 2 between columns 24 and 28'."""
+    match = re.search(r"at (\d+):(\d+)", message) or re.search(r"line (\d+)(?:\D+column[s]? (\d+))?", message)
+    if not match:
+        return None, None
+    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
 
 
 def _query_syntax_error(exc: SyntaxError) -> QueryError:
@@ -207,8 +215,6 @@ def _query_syntax_error(exc: SyntaxError) -> QueryError:
 
 
 def _rdf_syntax_error(path: Path, exc: SyntaxError) -> ParkgraphError:
-    from parkgraph.errors import RdfSyntaxError
-
     line, column = _position(str(exc))
     return RdfSyntaxError(
         f"not valid RDF: {exc}",

@@ -236,7 +236,7 @@ class SparqlStore:
             response = self._post(
                 self.endpoints.query, "query", data=[("query", text), *self._dataset()], headers={"Accept": SELECT_JSON}
             )
-            return QueryResult(kind="ask", boolean=bool(_parse_results(response).askAnswer))
+            return QueryResult(kind="ask", boolean=_ask_answer(_parse_results(response)))
         names, rows, cap = self._select(text)
         cap = cap or self.endpoints.maxrows
         if cap and len(rows) >= cap:
@@ -276,10 +276,15 @@ class SparqlStore:
         return QueryResult(kind="graph", graph=graph)
 
     def update(self, sparql: str) -> None:
-        """Send a SPARQL 1.1 Update to the update endpoint."""
+        """Send a SPARQL 1.1 Update to the update endpoint, reading (USING) parkgraph's graph if it has one.
+
+        Virtuoso also writes triples outside GRAPH { } into that graph; other servers write them
+        to their default graph, so name the graph in the update there.
+        """
         if not self.endpoints.update:
             raise StoreError(f"no update endpoint is known for {self.name}", hint="add ?update=URL to the store spec")
-        self._post(self.endpoints.update, "update", data={"update": sparql})
+        using = [("using-graph-uri", self.endpoints.graph)] if self.endpoints.graph else []
+        self._post(self.endpoints.update, "update", data=[("update", sparql), *using])
 
     def load(self, paths: Iterable[Path]) -> int:
         """Push files to the server (Graph Store Protocol, else INSERT DATA); returns the triples it then holds."""
@@ -322,6 +327,13 @@ def _insert_data(ntriples: str, graph: str | None) -> str:
     if graph:
         return f"INSERT DATA {{ GRAPH {sparql_term(URIRef(graph))} {{\n{ntriples}\n}} }}"
     return f"INSERT DATA {{\n{ntriples}\n}}"
+
+
+def _ask_answer(result: Result) -> bool:
+    """An ASK answer; Virtuoso 7 sends ASK as a SELECT of ?__ASK_RETVAL (one row holding 1, or no row)."""
+    if result.type == "ASK":
+        return bool(result.askAnswer)
+    return any(str(value) not in ("0", "false") for row in result.bindings for value in row.values())
 
 
 def _parse_results(response: requests.Response) -> Result:
