@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG     := $(BIN)/parkgraph
 
-.PHONY: demo test lint bench docs install install-test clean
+.PHONY: demo test lint bench bench-smoke docs install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ test: install-test lint
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
+
+## bench: time and memory of every store at ~10k, ~100k, ~1M triples (+10M embedded Oxigraph); writes benchmarks/RESULTS.md
+bench: install-test
+	$(BIN)/python benchmarks/bench.py --out benchmarks
+
+## bench-smoke: the benchmark at ~10k triples only, one run per query, into build/bench-smoke
+bench-smoke: install-test
+	$(BIN)/python benchmarks/bench.py --sizes 10000 --big-sizes --runs 1 --owlrl-max 0 --out build/bench-smoke
 
 ## docs: the ontology's documentation (docs/ontology.html, pyLODE) and the model diagram (docs/model.png, graphviz)
 docs: install-test
