@@ -233,7 +233,7 @@ def resolve_label(text: str, resolve: Resolver, param: Param | None = None) -> U
     return URIRef(iris[0])
 
 
-def parse_named_query(text: str, name: str, path: Path) -> NamedQuery:
+def parse_named_query(text: str, name: str, path: Path, require_title: bool = True) -> NamedQuery:
     """Read the header of one .rq file; a malformed header is a QueryError naming its line."""
     title = ""
     description: list[str] = []
@@ -261,7 +261,7 @@ def parse_named_query(text: str, name: str, path: Path) -> NamedQuery:
                     raise QueryError(f"bad example {item!r}: expected NAME=VALUE", file=str(path), line=number)
                 example[k] = v
             examples.append(example)
-    if not title:
+    if not title and require_title:
         raise QueryError("named query without a '# title:' line", file=str(path), hint="add '# title: …' at the top")
     return NamedQuery(name, title, " ".join(description), tuple(params), text, path, tuple(examples))
 

@@ -16,6 +16,7 @@ from parkgraph.labels import LANGUAGES
 from parkgraph.named import NamedQuery, all_queries, load_query, parse_named_query
 from parkgraph.output import FORMATS, check_format, known_format, render_text, to_table
 from parkgraph.results import QueryResult
+from parkgraph.syntax import check_query
 
 
 @app.command("queries")
@@ -89,28 +90,14 @@ def run_query(
         if not file.is_file():
             raise QueryError(f"no such query file: {file}", file=str(file), hint="check the path")
         text = file.read_text(encoding="utf-8")
-        named = _ad_hoc(text, file)
+        check_query(text, file=str(file))
+        named = parse_named_query(text, file.stem, file, require_title=False)  # '# param:' lines work here too
     else:
         named = load_query(str(name))
     if named.param("lang") is None:
         params.pop("lang", None)
     bindings = named.bind(params, resolve=graph.sparql)
-    try:
-        return graph.sparql(named.text, bindings), named.title or None
-    except QueryError as err:
-        if err.file is None and file is not None:
-            err.file = str(file)
-        raise
-
-
-def _ad_hoc(text: str, file: Path) -> NamedQuery:
-    """A query file read with the named-query header rules; a title is optional here."""
-    try:
-        return parse_named_query(text, file.stem, file)
-    except QueryError as err:
-        if "without a '# title:' line" not in err.message:
-            raise
-        return NamedQuery(file.stem, "", "", (), text, file)
+    return graph.sparql(named.text, bindings), named.title or None
 
 
 @app.command("query")

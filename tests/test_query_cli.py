@@ -1,0 +1,209 @@
+"""`parkgraph queries` and `parkgraph query`: every output format parses back, every error is clear.
+
+The command runs in-process through `parkgraph.cli.main`, as the installed script does; answers
+are compared with the Python API and with the data, never with text copied from the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF
+
+from parkgraph import ParkGraph
+from parkgraph.app import console
+from parkgraph.cli import main
+from parkgraph.named import all_queries
+from parkgraph.namespaces import PG
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `parkgraph ARGS`; returns (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else (0 if code is None else 1)), out, err
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as a desktop terminal, so cells are not folded across lines."""
+    monkeypatch.setattr(console, "width", 250)
+
+
+def test_queries_lists_every_name_title_and_parameter(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "queries")
+    assert code == 0
+    for named in all_queries():
+        assert named.name in out and named.title in out
+    assert "[organization:iri=pgorg:sco] date:date" in out  # markup-like text printed verbatim
+
+
+def test_queries_shows_one_query_with_parameters_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "queries", "members-as-of")
+    assert code == 0
+    assert "--param date:date" in out and "example: parkgraph query members-as-of --param date=2020-01-01" in out
+
+
+def test_table_output_shows_labels(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
+    code, out, _ = run(capsys, "query", "event-participants", "--param", "event=Иннопром-2025", "--lang", "ru")
+    assert code == 0
+    assert "0 row(s)" in out  # the exhibition itself has no speakers: its panel session has
+    code, out, _ = run(capsys, "query", "event-participants", "-p", "event=SCO industrial parks dialogue", "-l", "ru")
+    assert code == 0
+    expected = pg.query("event-participants", lang="ru", event="SCO industrial parks dialogue")
+    for label in expected.column("personLabel"):
+        assert str(label) in out
+    assert "Speakers and attendees of an event" in out and "3 row(s)" in out
+
+
+def test_csv_is_w3c_sparql_csv(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
+    code, out, _ = run(capsys, "query", "common-members", "--format", "csv")
+    assert code == 0
+    reader = csv.reader(io.StringIO(out, newline=""))
+    rows = list(reader)
+    expected = pg.query("common-members")
+    assert rows[0] == expected.vars
+    assert rows[1:] == [["" if cell is None else str(cell) for cell in row] for row in expected.rows]
+    assert out.endswith("\r\n")
+    assert {r[1] for r in rows[1:]} == {"China", "India", "Iran", "Russia"}
+
+
+def test_tsv_writes_terms_in_turtle_syntax(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "query", "members-as-of", "-p", "date=2020-01-01", "-F", "tsv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split("\t") == ["?member", "?memberLabel", "?roleLabel", "?since", "?until"]
+    first = lines[1].split("\t")
+    assert first[0].startswith("<https://w3id.org/parkgraph/id/place/") and first[0].endswith(">")
+    assert first[1].endswith('"@en')
+    assert first[3].endswith('"^^<http://www.w3.org/2001/XMLSchema#date>')
+    assert len(lines) == 1 + 8
+
+
+def _term(cell: dict) -> Literal | URIRef | BNode:
+    """A SPARQL 1.1 JSON results term back as an rdflib term."""
+    assert set(cell) <= {"type", "value", "xml:lang", "datatype"}
+    if cell["type"] == "uri":
+        return URIRef(cell["value"])
+    if cell["type"] == "bnode":
+        return BNode(cell["value"])
+    assert cell["type"] == "literal"
+    return Literal(cell["value"], lang=cell.get("xml:lang"), datatype=cell.get("datatype"))
+
+
+def test_json_is_w3c_sparql_results_json(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
+    code, out, _ = run(capsys, "query", "figures-about", "-p", "entity=KIP Master", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    expected = pg.query("figures-about", entity="KIP Master")
+    assert doc["head"]["vars"] == expected.vars
+    rows = [tuple(_term(b[v]) if v in b else None for v in doc["head"]["vars"]) for b in doc["results"]["bindings"]]
+    assert rows == expected.rows
+
+
+def test_json_for_ask(capsys: pytest.CaptureFixture[str]) -> None:
+    ask = "ASK { ?plan a <https://w3id.org/parkgraph/ontology#Plan> }"
+    code, out, _ = run(capsys, "query", "-e", ask, "-F", "json")
+    assert code == 0
+    assert json.loads(out) == {"head": {}, "boolean": True}
+    code, out, _ = run(capsys, "query", "-e", "ASK { ?x a pg:NoSuchClass }", "-F", "csv")
+    assert code == 0
+    assert list(csv.reader(io.StringIO(out))) == [["_askResult"], ["false"]]
+
+
+CONSTRUCT_PLANS = "CONSTRUCT { ?plan ?p ?o } WHERE { ?plan a pg:Plan ; ?p ?o }"
+
+
+def _plan_triples(pg: ParkGraph) -> Graph:
+    data = pg.to_rdflib()
+    graph = Graph()
+    for plan in data.subjects(RDF.type, PG.Plan):
+        for p, o in data.predicate_objects(plan):
+            graph.add((plan, p, o))
+    return graph
+
+
+def test_construct_as_turtle_and_jsonld(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
+    code, out, _ = run(capsys, "query", "-e", CONSTRUCT_PLANS)
+    assert code == 0
+    turtle = Graph().parse(data=out, format="turtle")
+    assert len(turtle) > 0 and isomorphic(turtle, _plan_triples(pg))
+    code, out, _ = run(capsys, "query", "-e", CONSTRUCT_PLANS, "--format", "jsonld")
+    assert code == 0
+    assert "@context" in json.loads(out)
+    assert isomorphic(Graph().parse(data=out, format="json-ld"), turtle)
+
+
+def test_query_file_with_its_own_typed_parameters(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    query = tmp_path / "members.rq"
+    query.write_text(
+        "# param: organization iri required  The organization\n"
+        "PREFIX org: <http://www.w3.org/ns/org#>\n"
+        "SELECT ?member WHERE { ?member org:memberOf ?organization }\nORDER BY ?member\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "query", "--file", str(query), "-p", "organization=BRICS", "-F", "csv")
+    assert code == 0
+    members = {row[0] for row in list(csv.reader(io.StringIO(out)))[1:]}
+    assert "https://w3id.org/parkgraph/id/place/brazil" in members and len(members) == 10
+    code, _, err = run(capsys, "query", "--file", str(query))
+    assert code == 2 and "needs the parameter 'organization'" in err
+
+
+# --- errors: a clear message and a non-zero exit --------------------------------------------------
+
+
+def test_unknown_query_name_suggests_close_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "query", "members-as-off", "-p", "date=2020-01-01")
+    assert code == 2 and out == ""
+    assert "no named query 'members-as-off'" in err and "did you mean: members-as-of" in err
+    code, _, err = run(capsys, "query", "figures")
+    assert code == 2 and "figures-about" in err and "figures-by-indicator" in err
+
+
+def test_missing_and_ill_typed_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "query", "members-as-of")
+    assert code == 2 and "needs the parameter 'date'" in err and "--param date=" in err
+    code, _, err = run(capsys, "query", "members-as-of", "-p", "date=1 January 2020")
+    assert code == 2 and "parameter 'date' must be a date as YYYY-MM-DD, got '1 January 2020'" in err
+    code, _, err = run(capsys, "query", "accession-dates", "-p", "from_year=2017.5")
+    assert code == 2 and "must be a whole number" in err
+    code, _, err = run(capsys, "query", "members-as-of", "-p", "date")
+    assert code == 2 and "is not of the form key=value" in err
+    code, _, err = run(capsys, "query", "members-as-of", "-p", "day=2020-01-01")
+    assert code == 2 and "has no parameter 'day'" in err
+    code, _, err = run(capsys, "query", "common-members", "--lang", "de")
+    assert code == 2 and "--lang 'de' is not supported" in err
+
+
+def test_syntax_error_names_line_and_column(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, "query", "-e", "SELECT ?s\nWHERE { ?s ?p ?o\nFILTER(?s = ) }")
+    assert code == 2 and out == ""
+    assert "<query>:3:" in err and "SPARQL syntax error" in err and "FILTER(?s = ) }" in err
+    broken = tmp_path / "broken.rq"
+    broken.write_text("# title: broken\nSELECT ?s WHERE {\n  ?s ?p ?o .\n  ?s ?p\n}\n", encoding="utf-8")
+    code, _, err = run(capsys, "query", "--file", str(broken))
+    assert code == 2 and f"{broken}:" in err and "SPARQL syntax error" in err
+    line = int(err.split(f"{broken}:")[1].split(":")[0])
+    assert line in (4, 5)
+
+
+def test_other_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "query", "-e", CONSTRUCT_PLANS, "--format", "csv")
+    assert code == 2 and "use --format turtle or jsonld" in err
+    code, _, err = run(capsys, "query", "common-members", "--format", "xlsx")
+    assert code == 2 and "unknown format 'xlsx'" in err
+    code, _, err = run(capsys, "query", "-e", "INSERT DATA { <http://a> <http://b> <http://c> }")
+    assert code == 2 and "this is a SPARQL update" in err
+    code, _, err = run(capsys, "query")
+    assert code == 2 and "give exactly one of" in err
+    code, _, err = run(capsys, "query", "--file", str(tmp_path / "missing.rq"))
+    assert code == 2 and "no such query file" in err
