@@ -18,6 +18,7 @@ from rdflib.term import Variable
 
 from parkgraph.errors import ParkgraphError, QueryError
 from parkgraph.graph import ParkGraph
+from parkgraph.output import render_text
 from parkgraph.results import QueryResult
 
 PATHS = ("/", "/sparql", "/query", "/update")
@@ -68,7 +69,9 @@ def negotiate(accept: str | None, offered: dict[str, str]) -> str | None:
 
 
 def serialize_result(result: QueryResult, fmt: str) -> bytes:
-    """A SELECT/ASK answer in one of the SPARQL results formats, with rdflib's serializers."""
+    """A SELECT/ASK answer in a SPARQL results format: JSON/CSV/TSV as `parkgraph query` writes them, XML by rdflib."""
+    if fmt != "xml":
+        return render_text(result, fmt).encode("utf-8")
     if result.kind == "ask":
         answer = Result("ASK")
         answer.askAnswer = bool(result.boolean)
@@ -79,7 +82,7 @@ def serialize_result(result: QueryResult, fmt: str) -> bytes:
             {Variable(v): cell for v, cell in zip(result.vars, row, strict=True) if cell is not None}
             for row in result.rows
         ]
-    return answer.serialize(format=fmt, encoding="utf-8")
+    return answer.serialize(format="xml", encoding="utf-8")
 
 
 class SparqlHandler(BaseHTTPRequestHandler):
@@ -150,14 +153,15 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     def _query(self, text: str) -> None:
         try:
-            with self.server.lock:
-                result = self.server.graph.sparql(text)
+            self._answer(text)
         except QueryError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err))
-            return
-        except ParkgraphError as err:
-            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
-            return
+        except Exception as err:  # a store or serializer failure: tell the client rather than drop the connection
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(err).__name__}: {err}")
+
+    def _answer(self, text: str) -> None:
+        with self.server.lock:
+            result = self.server.graph.sparql(text)
         accept = self.headers.get("Accept")
         if result.kind == "graph":
             media = negotiate(accept, GRAPH_TYPES)
@@ -166,14 +170,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 return
             body = result.graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
         else:
-            offered = RESULT_TYPES if result.kind == "select" else {
-                k: v for k, v in RESULT_TYPES.items() if v in ("json", "xml")
-            }
-            media = negotiate(accept, offered)
+            media = negotiate(accept, RESULT_TYPES)
             if media is None:
-                self._not_acceptable(offered)
+                self._not_acceptable(RESULT_TYPES)
                 return
-            body = serialize_result(result, offered[media])
+            body = serialize_result(result, RESULT_TYPES[media])
         self._send(HTTPStatus.OK, body, f"{media}; charset=utf-8")
 
     def _not_acceptable(self, offered: dict[str, str]) -> None:

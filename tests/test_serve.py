@@ -1,0 +1,223 @@
+"""`parkgraph serve`: the SPARQL 1.1 Protocol, checked with SPARQLWrapper and with raw HTTP requests."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import to_isomorphic
+from rdflib.query import Result
+from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+from test_stores import test_query
+
+from parkgraph import ParkGraph
+from parkgraph.serve import SparqlServer, negotiate
+
+SELECT_JSON = "application/sparql-results+json"
+
+
+def start(graph: ParkGraph, allow_update: bool = False) -> tuple[SparqlServer, threading.Thread]:
+    server = SparqlServer(graph, "127.0.0.1", 0, allow_update=allow_update)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.fixture(scope="module")
+def graph() -> ParkGraph:
+    return ParkGraph.open()
+
+
+@pytest.fixture(scope="module")
+def endpoint(graph: ParkGraph) -> Iterator[str]:
+    """A read-only endpoint over the curated graph in memory."""
+    server, thread = start(graph)
+    yield server.url
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture
+def writable() -> Iterator[str]:
+    """An endpoint started with allow_update over its own copy of the graph."""
+    server, thread = start(ParkGraph.open(), allow_update=True)
+    yield server.url
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+def rows(graph: ParkGraph, name: str) -> list[tuple[object, ...]]:
+    return graph.sparql(test_query(name)).rows
+
+
+# -- SPARQLWrapper, a real client -------------------------------------------------------------
+
+
+def test_sparqlwrapper_select_json(endpoint: str, graph: ParkGraph) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(test_query("people"))
+    client.setReturnFormat(JSON)
+    answer = client.query().convert()
+    got = [(URIRef(b["person"]["value"]), Literal(b["label"]["value"], lang=b["label"].get("xml:lang")))
+           for b in answer["results"]["bindings"]]
+    assert got == rows(graph, "people") and len(got) >= 6
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_xml_and_methods(endpoint: str, graph: ParkGraph, method: str) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setMethod(method)
+    client.setQuery(test_query("people"))
+    client.setReturnFormat(XML)
+    document = client.query().convert()  # a DOM document
+    assert len(document.getElementsByTagName("result")) == len(rows(graph, "people"))
+
+
+def test_sparqlwrapper_ask_and_construct(endpoint: str, graph: ParkGraph) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(test_query("sco-exists"))
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["boolean"] is True
+    client.setQuery(test_query("types"))
+    client.setReturnFormat(TURTLE)
+    served = Graph().parse(data=client.query().convert(), format="turtle")
+    assert to_isomorphic(served) == to_isomorphic(graph.sparql(test_query("types")).graph)
+    assert len(served) > 0
+
+
+def test_sparqlwrapper_csv(endpoint: str, graph: ParkGraph) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(test_query("people"))
+    client.setReturnFormat(CSV)
+    table = list(csv.reader(io.StringIO(client.query().convert().decode("utf-8"))))
+    assert table[0] == ["person", "label"]
+    assert [tuple(r) for r in table[1:]] == [(str(p), str(label)) for p, label in rows(graph, "people")]
+
+
+def test_sparqlwrapper_sees_syntax_errors(endpoint: str) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(test_query("people").replace("WHERE {", "WHERE"))
+    with pytest.raises(QueryBadFormed):
+        client.query()
+
+
+# -- raw HTTP ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "accept, fmt",
+    [(SELECT_JSON, "json"), ("application/sparql-results+xml", "xml"), ("text/tab-separated-values", "tsv"),
+     ("text/csv;q=0.5, application/sparql-results+json", "json"), ("*/*", "json"), (None, "json")],
+)
+def test_content_negotiation_select(endpoint: str, graph: ParkGraph, accept: str | None, fmt: str) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = requests.get(endpoint, params={"query": test_query("people")}, headers=headers, timeout=30)
+    assert response.status_code == 200
+    media = response.headers["Content-Type"].split(";")[0]
+    if fmt == "tsv":
+        assert media == "text/tab-separated-values"
+        lines = response.text.strip().split("\n")
+        assert lines[0].split("\t") == ["?person", "?label"] and len(lines) == len(rows(graph, "people")) + 1
+        return
+    parsed = Result.parse(io.BytesIO(response.content), format=fmt)
+    assert [tuple(b[v] for v in parsed.vars) for b in parsed.bindings] == rows(graph, "people")
+
+
+@pytest.mark.parametrize(
+    "accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt")]
+)
+def test_content_negotiation_graph(endpoint: str, graph: ParkGraph, accept: str, fmt: str) -> None:
+    response = requests.post(
+        endpoint, data=test_query("types").encode(), headers={"Content-Type": "application/sparql-query",
+                                                             "Accept": accept}, timeout=30
+    )
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
+    served = Graph().parse(data=response.content, format=fmt)
+    assert to_isomorphic(served) == to_isomorphic(graph.sparql(test_query("types")).graph)
+
+
+def test_form_post_ask(endpoint: str) -> None:
+    response = requests.post(endpoint, data={"query": test_query("sco-exists")}, headers={"Accept": SELECT_JSON},
+                             timeout=30)
+    assert response.status_code == 200 and json.loads(response.text)["boolean"] is True
+
+
+def test_not_acceptable_and_unknown_path(endpoint: str) -> None:
+    graph_query = requests.get(endpoint, params={"query": test_query("types")}, headers={"Accept": "text/csv"},
+                               timeout=30)
+    assert graph_query.status_code == 406 and "text/turtle" in graph_query.text
+    elsewhere = requests.get(endpoint.replace("/sparql", "/nothing"), timeout=30)
+    assert elsewhere.status_code == 404
+    missing = requests.get(endpoint, timeout=30)
+    assert missing.status_code == 400 and "query" in missing.text
+
+
+def test_syntax_error_is_400_with_position(endpoint: str) -> None:
+    response = requests.get(endpoint, params={"query": "SELECT ?x WHERE { ?x ?y }"}, timeout=30)
+    assert response.status_code == 400
+    assert "syntax error" in response.text and "1:" in response.text
+
+
+def test_read_only_refuses_updates(endpoint: str, graph: ParkGraph) -> None:
+    before = len(graph)
+    for request in (
+        {"data": {"update": test_query("insert-marker")}},
+        {"data": test_query("insert-marker").encode(), "headers": {"Content-Type": "application/sparql-update"}},
+    ):
+        response = requests.post(endpoint, timeout=30, **request)
+        assert response.status_code == 403 and "--allow-update" in response.text
+    assert len(graph) == before
+    assert graph.sparql(test_query("marker-exists")).boolean is False
+
+
+@pytest.mark.parametrize("how", ["form", "body"])
+def test_allow_update(writable: str, how: str) -> None:
+    ask = {"query": test_query("marker-exists")}
+    assert requests.get(writable, params=ask, headers={"Accept": SELECT_JSON}, timeout=30).json()["boolean"] is False
+    if how == "form":
+        response = requests.post(writable, data={"update": test_query("insert-marker")}, timeout=30)
+    else:
+        response = requests.post(writable, data=test_query("insert-marker").encode(),
+                                 headers={"Content-Type": "application/sparql-update"}, timeout=30)
+    assert response.status_code in (200, 204)
+    assert requests.get(writable, params=ask, headers={"Accept": SELECT_JSON}, timeout=30).json()["boolean"] is True
+
+
+def test_negotiate() -> None:
+    offered = {"a/x": "x", "b/y": "y"}
+    assert negotiate(None, offered) == "a/x"
+    assert negotiate("b/y", offered) == "b/y"
+    assert negotiate("a/x;q=0.2, b/*;q=0.9", offered) == "b/y"
+    assert negotiate("c/z", offered) is None
+    assert negotiate("b/y;q=0", offered) is None
+
+
+def test_cli_serve_binds_loopback_and_answers(tmp_path) -> None:  # noqa: ANN001 - pytest's tmp_path
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parkgraph.cli", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("SPARQL endpoint at http://127.0.0.1:"), line + process.stderr.read()
+        url = line.split()[3]
+        assert "read-only" in line
+        response = requests.get(url, params={"query": test_query("sco-exists")}, headers={"Accept": SELECT_JSON},
+                                timeout=30)
+        assert response.json()["boolean"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
