@@ -1,0 +1,150 @@
+"""Parameters are RDF terms, never SPARQL: injection payloads are refused as ill-typed or stay data.
+
+Every payload is tried in every parameter type, through the Python API, through the command line
+and through both binding mechanisms (rdflib initBindings and the injected VALUES block a remote
+store uses). A payload either fails with a QueryError, or the query answers exactly as it does for
+a harmless value that matches nothing; never all triples, and the graph is unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from parkgraph import ParkGraph
+from parkgraph.binding import inject_values, sparql_term, values_block
+from parkgraph.cli import main
+from parkgraph.errors import QueryError
+from parkgraph.named import load_query
+
+PAYLOADS = [
+    '"} ; DROP ALL ; SELECT * {',
+    "> <http://evil> ; #",
+    '\\" ) } UNION { ?s ?p ?o } #',
+    'en"@en . ?x ?y ?z #',
+    "'} ; CLEAR DEFAULT ; ASK {'",
+    '"""} INSERT DATA { <http://evil> <http://evil> <http://evil> } #"""',
+    "x\n} ; DELETE WHERE { ?s ?p ?o } #\r\n",
+    "http://example.org/a> } UNION { ?s ?p ?o } #",
+    "pgorg:sco> } UNION { ?s ?p ?o",
+    "2020-01-01\"^^<http://www.w3.org/2001/XMLSchema#date> } UNION { ?s ?p ?o } #",
+    "1) } UNION { ?s ?p ?o } #",
+    "ru\") } UNION { ?s ?p ?o } #",
+]
+HARMLESS = "zz-no-such-value-zz"
+
+# One named query per parameter type: (query, parameter, extra parameters).
+BY_TYPE = {
+    "string": ("find-entity", "text", {}),
+    "iri": ("figures-about", "entity", {}),
+    "date": ("members-as-of", "date", {}),
+    "integer": ("accession-dates", "from_year", {}),
+    "decimal": ("figures-in-range", "high", {}),
+    "lang": ("common-members", "lang", {}),
+}
+
+
+@pytest.fixture(scope="module")
+def fresh() -> ParkGraph:
+    """A graph of this module's own, checked against its first snapshot after every payload."""
+    return ParkGraph.open()
+
+
+@pytest.fixture(scope="module")
+def original(fresh: ParkGraph) -> frozenset:
+    return snapshot(fresh)
+
+
+def snapshot(graph: ParkGraph) -> frozenset:
+    return frozenset(graph.to_rdflib())
+
+
+def answer(graph: ParkGraph, name: str, values: dict[str, object]) -> tuple[list[str], list[tuple]] | str:
+    """The query's rows, or the word 'refused' when the parameters are rejected."""
+    try:
+        result = graph.query(name, **values)
+    except QueryError:
+        return "refused"
+    return result.vars, result.rows
+
+
+@pytest.mark.parametrize("kind", sorted(BY_TYPE))
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_payload_is_refused_or_stays_data(fresh: ParkGraph, original: frozenset, kind: str, payload: str) -> None:
+    name, param, extra = BY_TYPE[kind]
+    got = answer(fresh, name, {**extra, param: payload})
+    if kind == "string":
+        # Any text is a valid string: it must come back as data, matching nothing.
+        assert got == answer(fresh, name, {**extra, param: HARMLESS})
+        assert got != "refused" and got[1] == []
+    else:
+        assert got == "refused", f"{kind} parameter accepted {payload!r}"
+    assert len(fresh) == len(original) and snapshot(fresh) == original
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_string_payload_through_the_values_block_is_one_literal(fresh: ParkGraph, payload: str) -> None:
+    """Injected as a VALUES block, the payload comes back unchanged as the single value of ?text."""
+    named = load_query("find-entity")
+    bindings = named.bind({"text": payload})
+    pre_bound = fresh.store.query(named.text, bindings)
+    injected = fresh.store.query(inject_values(named.text, bindings), {})
+    assert pre_bound.rows == injected.rows == []
+    probe = inject_values("SELECT ?text WHERE { }", {"text": Literal(payload)})
+    echoed = fresh.store.query(probe, {})
+    assert echoed.rows == [(Literal(payload),)]
+    typed = inject_values("SELECT ?v WHERE { }", {"v": Literal(payload, lang="en")})
+    assert fresh.store.query(typed, {}).rows == [(Literal(payload, lang="en"),)]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_bad_terms_are_refused_before_they_reach_the_query(payload: str) -> None:
+    with pytest.raises(QueryError):
+        sparql_term(URIRef(payload))
+    with pytest.raises(QueryError):
+        sparql_term(Literal("1", datatype=URIRef(payload)))
+    try:
+        tagged = Literal("x", lang=payload)
+    except ValueError:  # rdflib itself refuses the tag
+        return
+    with pytest.raises(QueryError):
+        sparql_term(tagged)
+
+
+def test_variable_names_cannot_carry_sparql() -> None:
+    with pytest.raises(QueryError):
+        values_block({"x) } UNION { ?s ?p ?o } #": Literal("a")})
+
+
+def test_iri_parameters_given_as_rdflib_terms_are_checked(fresh: ParkGraph) -> None:
+    for payload in ("http://x.org/a> } UNION { ?s ?p ?o } #", "http://x.org/a b", 'http://x.org/"'):
+        with pytest.raises(QueryError):
+            fresh.query("figures-about", entity=URIRef(payload))
+    harmless = fresh.query("figures-about", entity=URIRef("http://example.org/nothing"))
+    assert harmless.rows == []
+
+
+def test_typed_values_keep_their_datatype() -> None:
+    named = load_query("members-as-of")
+    bindings = named.bind({"date": "2020-01-01"})
+    assert bindings["date"] == Literal("2020-01-01", datatype=XSD.date)
+    assert values_block(bindings).count("VALUES") == 1
+
+
+@pytest.mark.parametrize("payload", PAYLOADS[:4], ids=range(4))
+def test_payloads_on_the_command_line(capsys: pytest.CaptureFixture[str], payload: str) -> None:
+    def run(*args: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as info:
+            main(list(args))
+        return info.value.code, capsys.readouterr().out
+
+    code, out = run("query", "find-entity", "--param", f"text={payload}", "--format", "csv")
+    assert code == 0
+    assert list(csv.reader(io.StringIO(out))) == [["entity", "entityLabel", "matched"]]
+    for name, param in (("members-as-of", "date"), ("figures-about", "entity"), ("common-members", "lang")):
+        code, out = run("query", name, "--param", f"{param}={payload}", "--format", "csv")
+        assert code == 2 and out == ""
