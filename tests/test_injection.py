@@ -148,3 +148,38 @@ def test_payloads_on_the_command_line(capsys: pytest.CaptureFixture[str], payloa
     for name, param in (("members-as-of", "date"), ("figures-about", "entity"), ("common-members", "lang")):
         code, out = run("query", name, "--param", f"{param}={payload}", "--format", "csv")
         assert code == 2 and out == ""
+
+
+# --- where the VALUES block goes -----------------------------------------------------------------
+
+TRICKY = [
+    # (query, what the first answer's ?x must be)
+    ('# a comment with { and WHERE {\nPREFIX ex: <http://ex.org/#x>\nSELECT ?x ?s WHERE { BIND("{" AS ?s) }', "data"),
+    ('SELECT ?x (CONCAT("{", \'}\') AS ?e) WHERE { { SELECT ?y WHERE { } } }', "data"),
+    ('select ?x where { FILTER(?x != "} WHERE {") }', "data"),
+    ("CONSTRUCT { <http://ex.org/s> <http://ex.org/p> ?x } WHERE { }", "data"),
+    ('ASK { FILTER(?x = """data""") }', "data"),
+    ("DESCRIBE ?x WHERE { }", "data"),
+]
+
+
+@pytest.mark.parametrize(("query", "value"), TRICKY, ids=range(len(TRICKY)))
+def test_values_block_lands_in_the_outermost_where_group(fresh: ParkGraph, query: str, value: str) -> None:
+    text = inject_values(query, {"x": Literal(value)})
+    result = fresh.store.query(text, {})
+    if result.kind == "select":
+        assert result.dicts()[0]["x"] == Literal(value)
+    elif result.kind == "ask":
+        assert result.boolean is True
+    elif "CONSTRUCT" in query:
+        assert list(result.graph.objects()) == [Literal(value)]
+    assert text.count("VALUES") == 1
+
+
+@pytest.mark.parametrize(
+    "query", ["CONSTRUCT WHERE { ?x ?p ?o }", "DESCRIBE <http://ex.org/a>", "PREFIX ex: <http://ex.org/>"]
+)
+def test_queries_without_a_place_for_values_are_refused(query: str) -> None:
+    with pytest.raises(QueryError):
+        inject_values(query, {"x": Literal("a")})
+    assert inject_values(query, {}) == query
