@@ -144,6 +144,21 @@ def test_injection_payloads_do_not_execute(browser: object, tmp_path: Path) -> N
             tip = page.inner_text("div.vis-tooltip")
             assert network.nodes[node]["label"].replace("\u2028", "") in tip.replace("\u2028", "")
             page.mouse.move(1, 1)
+        # and the edge whose role label is hostile shows its tooltip as text too
+        edge = page.evaluate(
+            "() => parkgraphMap.edges.get().find(e => e.from === 'https://example.org/evil/person').id"
+        )
+        x, y = page.evaluate(
+            "(id) => { const net = parkgraphMap.network;"
+            " const p = net.canvasToDOM(net.body.edges[id].edgeType.getPoint(0.5));"
+            " const r = document.getElementById('pg-network').getBoundingClientRect();"
+            " return [p.x + r.left, p.y + r.top]; }",
+            edge,
+        )
+        page.mouse.move(x, y)
+        page.wait_for_selector("div.vis-tooltip", state="visible", timeout=10_000)
+        assert "<img src=r onerror=" in page.inner_text("div.vis-tooltip")
+        page.mouse.move(1, 1)
         page.fill("#pg-search", "<img src=x onerror=")
         page.click("#pg-search-button")
         page.wait_for_timeout(500)  # give any injected handler the chance to run
