@@ -279,11 +279,11 @@ def worker(args: argparse.Namespace) -> dict:
                 out["server_peak_rss_mb"] = stop(proc)
         return out
 
-    if task in ("export", "render"):
+    if task in ("export", "render", "network"):
         from parkgraph import ParkGraph
 
         pg = ParkGraph.open("memory", files=files) if engine == "memory" else ParkGraph.open(f"oxigraph:{store_dir}")
-        measure_network(out, pg, args, only=task)
+        measure_network(out, pg, args, only=None if task == "network" else task)
         return out
 
     if task in ("validate_shacl", "validate_full"):
@@ -406,7 +406,7 @@ class Bench:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.params_file = self.workdir / "params.json"
         self.measurements: list[dict] = []
-        self.notes: list[str] = []
+        self.notes_text = opts.notes.read_text(encoding="utf-8") if opts.notes else ""
 
     def log(self, text: str) -> None:
         print(f"[{dt.datetime.now():%H:%M:%S}] {text}", flush=True)
@@ -418,11 +418,12 @@ class Bench:
             "seconds": seconds, "peak_rss_mb": peak, **detail,
         })
 
-    def common(self, size: int, engine: str, files: list[Path], store_dir: Path | None) -> list[str]:
+    def common(self, size: int, engine: str, files: list[Path], store_dir: Path | None, big: bool = False) -> list[str]:
         o = self.opts
+        timeout = o.big_query_timeout if big else o.query_timeout
         args = ["--size", str(size), "--engine", engine, "--files", *map(str, files),
                 "--runs", str(o.runs), "--query-budget", str(o.query_budget),
-                "--query-timeout", str(o.query_timeout), "--params", str(self.params_file),
+                "--query-timeout", str(timeout), "--params", str(self.params_file),
                 "--focus", focus_iri()]
         if store_dir:
             args += ["--store-dir", str(store_dir)]
@@ -449,6 +450,10 @@ class Bench:
                 engines = tuple(e for e in engines if e in self.opts.engines)
             for engine in engines:
                 self.run_engine(size, triples, engine, files, big)
+            if self.opts.out and not self.opts.no_partial:
+                partial = self.results()
+                partial["partial"] = f"written after the size {size}; the run went on"
+                write_outputs(partial, self.opts.out, self.notes_text)
             if not self.opts.keep_workdir:
                 synth_file.unlink(missing_ok=True)
                 for store in self.workdir.glob(f"store-{size}-*"):
@@ -463,7 +468,7 @@ class Bench:
         if store_dir:
             shutil.rmtree(store_dir, ignore_errors=True)
         self.log(f"size {size}: {engine}: load + queries")
-        done = spawn(["--task", "queries", *self.common(size, engine, files, store_dir)], o.task_timeout)
+        done = spawn(["--task", "queries", *self.common(size, engine, files, store_dir, big)], o.task_timeout)
         d = done.data
         status = d.get("status", "ok")
         self.record(size, triples, engine, "load", d.get("load_s"), done.peak_rss_mb, status=status,
@@ -477,13 +482,18 @@ class Bench:
                             nodes=d.get("nodes" if op == "export" else "render_nodes"),
                             server_peak_rss_mb=d.get("server_peak_rss_mb"))
         if engine in ("memory", "oxigraph") and not (big and not o.network_at_big):
-            for op in ("export", "render"):
-                self.log(f"size {size}: {engine}: {op}")
-                done = spawn(["--task", op, *self.common(size, engine, files, store_dir)], o.task_timeout)
+            # memory: one worker parses the files once for both; oxigraph: each opens the store it reads
+            groups = [("network", ("export", "render"))] if engine == "memory" else [
+                ("export", ("export",)), ("render", ("render",))]
+            for task, ops in groups:
+                self.log(f"size {size}: {engine}: {task}")
+                done = spawn(["--task", task, *self.common(size, engine, files, store_dir, big)], o.task_timeout)
                 d = done.data
-                self.record(size, triples, engine, op, d.get(f"{op}_s"), done.peak_rss_mb,
-                            status=d.get("status", "ok"),
-                            nodes=d.get("nodes" if op == "export" else "render_nodes"), edges=d.get("edges"))
+                for op in ops:
+                    self.record(size, triples, engine, op, d.get(f"{op}_s"), done.peak_rss_mb,
+                                status=d.get("status", "ok") if d.get(f"{op}_s") is not None else "not measured",
+                                nodes=d.get("nodes" if op == "export" else "render_nodes"), edges=d.get("edges"),
+                                worker=task)
         if engine in ("memory", "oxigraph", "rdflib"):
             for op in ("validate_shacl", "validate_full"):
                 if op == "validate_full" and engine != "oxigraph" and triples > o.owlrl_max:
@@ -493,7 +503,7 @@ class Bench:
                 if engine == "memory" and big:
                     continue
                 self.log(f"size {size}: {engine}: {op}")
-                done = spawn(["--task", op, *self.common(size, engine, files, None)], o.task_timeout)
+                done = spawn(["--task", op, *self.common(size, engine, files, None, big)], o.task_timeout)
                 d = done.data
                 self.record(size, triples, engine, op, d.get("seconds"), done.peak_rss_mb,
                             status=d.get("status", "ok"), conforms=d.get("conforms"), problems=d.get("problems"),
@@ -509,6 +519,7 @@ class Bench:
             "options": {
                 "sizes": list(self.opts.sizes), "big_sizes": list(self.opts.big_sizes), "runs": self.opts.runs,
                 "query_budget_s": self.opts.query_budget, "query_timeout_s": self.opts.query_timeout,
+                "big_query_timeout_s": self.opts.big_query_timeout,
                 "task_timeout_s": self.opts.task_timeout, "owlrl_max": self.opts.owlrl_max, "seed": SEED,
                 "focus": focus_iri(),
             },
@@ -747,6 +758,7 @@ def render_markdown(data: dict, notes: str = "") -> str:
         f"Measured {data['date']} by `benchmarks/bench.py` (`make bench`) in one run; "
         "every number below comes from that run.",
         "",
+        *([f"**Partial results** ({data['partial']}).", ""] if data.get("partial") else []),
         "## Machine and versions",
         "",
         f"- CPU: {m['cpu']}, `nproc` = {m['nproc']}; {m['platform']}",
@@ -873,9 +885,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="sizes for the embedded Oxigraph store and its raw floor only (none: no value)")
     parser.add_argument("--engines", nargs="*", choices=ENGINES, help="only these stores/references")
     parser.add_argument("--runs", type=int, default=5, help="runs per named query (median)")
-    parser.add_argument("--query-budget", type=float, default=20.0, help="seconds per query before fewer runs")
-    parser.add_argument("--query-timeout", type=float, default=120.0, help="a single query stops after this")
-    parser.add_argument("--task-timeout", type=float, default=3600.0, help="a worker is killed after this")
+    parser.add_argument("--query-budget", type=float, default=10.0, help="seconds per query before fewer runs")
+    parser.add_argument("--query-timeout", type=float, default=60.0, help="a single query stops after this")
+    parser.add_argument("--big-query-timeout", type=float, default=30.0, help="the same at --big-sizes")
+    parser.add_argument("--task-timeout", type=float, default=1800.0, help="a worker is killed after this")
+    parser.add_argument("--no-partial", action="store_true", help="write the outputs only at the end")
     parser.add_argument("--owlrl-max", type=int, default=20_000,
                         help="largest graph the pyshacl engine's owlrl consistency check runs on")
     parser.add_argument("--network-at-big", action="store_true", help="also export/render at --big-sizes")
