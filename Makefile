@@ -27,6 +27,8 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(PG) validate
 	$(PG) stats --top 12
+	$(PG) query event-participants --param event=Иннопром-2025
+	$(PG) query common-members --lang ru
 	$(PG) render -o build/parkgraph.html --lang ru
 
 ## test: the whole test suite (lint, unit, competency, servers, browser, notebook)

@@ -130,6 +130,20 @@ def test_speakers_and_attendee_of_the_panel(pg: ParkGraph, data: Graph) -> None:
     assert [str(r["personLabel"]) for r in rows if str(r["participation"]) == "attendee"] == ["Denis Zhuravsky"]
 
 
+def test_participants_of_an_exhibition_include_its_sessions(pg: ParkGraph, data: Graph) -> None:
+    exhibition = PGID["event/innoprom-2025"]
+    sessions = set(data.objects(exhibition, SCHEMA.subEvent)) | set(data.subjects(SCHEMA.superEvent, exhibition))
+    expected = {
+        (str(session), str(person))
+        for session in sessions | {exhibition}
+        for prop in (SCHEMA.performer, SCHEMA.attendee)
+        for person in data.objects(session, prop)
+    }
+    result = pg.query("event-participants", event="Иннопром-2025")
+    assert {(str(r["session"]), str(r["person"])) for r in result.dicts()} == expected
+    assert len(expected) == 3
+
+
 def test_event_given_by_its_russian_label(pg: ParkGraph) -> None:
     by_label = pg.query("event-hierarchy", event="Иннопром-2025")
     assert iris(by_label, "event") == {str(PGID["event/innoprom-2025"])}

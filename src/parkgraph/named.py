@@ -308,7 +308,7 @@ def load_query(name: str) -> NamedQuery:
     """The named query `name`; an unknown name is a QueryError suggesting close names."""
     names = query_names()
     if name not in names:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         close += [n for n in names if name and name.lower() in n and n not in close][:3]
         hint = f"did you mean: {', '.join(close)}?" if close else "`parkgraph queries` lists them"
         raise QueryError(f"no named query '{name}'", hint=hint)
