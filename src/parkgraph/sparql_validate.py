@@ -1,30 +1,32 @@
 """The fast validation engine: SHACL shapes compiled to SPARQL and OWL disjointness, both run on Oxigraph.
 
 It reports the same Problems as the pyshacl/owlrl engine in `parkgraph.validate` (tests prove it on
-planted violations), without building an rdflib graph of the data: at a million triples the
-files are bulk-loaded into a temporary embedded Oxigraph store and every check is a query.
+planted violations), without building an rdflib graph of the data: the files are bulk-loaded
+into a throw-away in-memory pyoxigraph store (4-8 times faster to query than the on-disk
+OxigraphStore, and nothing to clean up) and every check is a query.
 """
 
 from __future__ import annotations
 
-import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.errors import RdfSyntaxError
+from parkgraph.errors import ParkgraphError
 from parkgraph.labels import display_label
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
-from parkgraph.stores.oxigraph import OxigraphStore, to_oxigraph, to_rdflib
-from parkgraph.validate import Problem, SubjectLines, ValidationReport
+from parkgraph.stores.oxigraph import BULK_FORMATS, to_oxigraph, to_rdflib
+from parkgraph.validate import Problem, SubjectLines, ValidationReport, check_consistency
 
 
 @dataclass(frozen=True)
@@ -38,43 +40,54 @@ class Violation:
     message: str
 
 
-def load_files(store: OxigraphStore, files: Sequence[Path]) -> list[Problem]:
-    """Bulk-load each file on its own; a file that does not parse adds nothing and gives a syntax Problem."""
+def load_files(store: ox.Store, files: Sequence[Path]) -> list[Problem]:
+    """Bulk-load each file; a file that does not parse gives a syntax Problem with its line."""
     problems = []
     for path in files:
+        path = Path(path)
+        if not path.is_file():
+            raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
+        fmt = BULK_FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise ParkgraphError(
+                f"the SPARQL validation engine cannot read '{path.name}'",
+                file=str(path),
+                hint="use one of: " + ", ".join(sorted(BULK_FORMATS)) + ", or --engine pyshacl",
+            )
         try:
-            store.load([path])
-        except RdfSyntaxError as err:
-            problems.append(Problem("syntax", err.message, file=err.file, line=err.line))
+            store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        except SyntaxError as exc:
+            problems.append(Problem("syntax", f"not valid RDF: {exc.msg}", file=str(path), line=exc.lineno))
     return problems
 
 
-def run_constraints(store: OxigraphStore, compiled: Sequence[CompiledConstraint]) -> list[Violation]:
+def select(store: ox.Store, query: str, **bindings: Node) -> list[dict[str, Node | None]]:
+    """Rows of a SELECT query as dicts of rdflib terms, with `bindings` substituted."""
+    subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+    solutions = store.query(query, substitutions=subs or None, use_default_graph_as_union=True)
+    names = [v.value for v in solutions.variables]
+    return [{name: to_rdflib(solution[name]) for name in names} for solution in solutions]
+
+
+def run_constraints(store: ox.Store, compiled: Sequence[CompiledConstraint]) -> list[Violation]:
     """Run every compiled constraint on `store`; one Violation per result row."""
     violations = []
     for constraint in compiled:
-        result = store.query(constraint.query)
-        for row in result.dicts():
+        for row in select(store, constraint.query):
             violations.append(
-                Violation(
-                    focus=row["focus"],
-                    path=constraint.path,
-                    value=row.get("value"),
-                    source_shape=constraint.shape,
-                    message=constraint.message,
-                )
+                Violation(row["focus"], constraint.path, row.get("value"), constraint.shape, constraint.message)
             )
     return violations
 
 
-def label_graph(store: OxigraphStore, nodes: set[Node]) -> Graph:
+def label_graph(store: ox.Store, nodes: set[Node]) -> Graph:
     """A small rdflib graph with the labels of `nodes`, enough for display_label."""
     graph = bind_prefixes(Graph())
     for node in nodes:
         if not isinstance(node, URIRef):
             continue
         for prop in (RDFS.label, SKOS.prefLabel):
-            for quad in store.ox.quads_for_pattern(to_oxigraph(node), to_oxigraph(prop), None):
+            for quad in store.quads_for_pattern(to_oxigraph(node), to_oxigraph(prop), None):
                 graph.add((node, prop, to_rdflib(quad.object)))
     return graph
 
@@ -109,19 +122,29 @@ def to_problems(violations: Sequence[Violation], labels: Graph, lines: SubjectLi
     return problems
 
 
-def check_shacl_sparql(store: OxigraphStore, shapes: Graph, lines: SubjectLines) -> list[Problem]:
+def check_shacl_sparql(store: ox.Store, shapes: Graph, lines: SubjectLines) -> list[Problem]:
     """SHACL-validate the store's graph with the shapes compiled to SPARQL."""
     violations = run_constraints(store, compile_shapes(shapes))
     labels = label_graph(store, {v.focus for v in violations})
     return to_problems(violations, labels, lines)
 
 
-def check_consistency_sparql(store: OxigraphStore, lines: SubjectLines) -> list[Problem]:
+def disjoint_violations(store: ox.Store) -> list[tuple[URIRef, URIRef, URIRef]]:
+    """(individual, class1, class2) rows, as disjoint_violations.rq gives them on the OWL-RL closure."""
+    pairs = [(row["class1"], row["class2"]) for row in select(store, internal_query("disjoint_pairs"))]
+    members: dict[Node, set[Node]] = {}
+    for cls in {c for pair in pairs for c in pair}:
+        members[cls] = {row["individual"] for row in select(store, internal_query("class_members"), **{"class": cls})}
+    rows = {(i, c1, c2) for c1, c2 in pairs for i in members[c1] & members[c2]}
+    return sorted(rows, key=lambda row: tuple(str(t) for t in row))
+
+
+def check_consistency_sparql(store: ox.Store, lines: SubjectLines) -> list[Problem]:
     """Individuals in two disjoint classes, with the class memberships OWL-RL would infer, by SPARQL."""
-    result = store.query(internal_query("disjoint_violations_inferred"))
-    labels = label_graph(store, {row[0] for row in result.rows})
+    rows = disjoint_violations(store)
+    labels = label_graph(store, {row[0] for row in rows})
     problems = []
-    for individual, class1, class2 in result.rows:
+    for individual, class1, class2 in rows:
         file, line = lines.find(str(individual))
         problems.append(
             Problem(
@@ -137,10 +160,17 @@ def check_consistency_sparql(store: OxigraphStore, lines: SubjectLines) -> list[
     return problems
 
 
-def outside_rl_subset(store: OxigraphStore) -> list[str]:
+def outside_rl_subset(store: ox.Store) -> list[str]:
     """OWL constructs in the graph whose consequences the SPARQL consistency check does not derive."""
-    result = store.query(internal_query("consistency_unsupported"))
-    return sorted({str(row[0]) for row in result.rows})
+    return sorted({str(row["construct"]) for row in select(store, internal_query("consistency_unsupported"))})
+
+
+def to_graph(store: ox.Store) -> Graph:
+    """The whole store as an rdflib Graph (only for the owlrl fallback)."""
+    graph = bind_prefixes(Graph())
+    for quad in store:
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    return graph
 
 
 def validate_sparql(
@@ -150,32 +180,32 @@ def validate_sparql(
     shacl: bool = True,
     consistency: bool = True,
 ) -> ValidationReport:
-    """Syntax, SHACL and consistency checks on a temporary embedded Oxigraph store."""
-    report = ValidationReport(files=list(files))
-    with tempfile.TemporaryDirectory(prefix="parkgraph-validate-") as tmp:
-        store = OxigraphStore(Path(tmp) / "store")
-        try:
-            report.problems = load_files(store, files)
-            report.checks.append("syntax")
-            report.triples = len(store)
-            if report.problems:  # a partial graph would give misleading results
-                return report
-            lines = SubjectLines(files)
-            if shacl:
-                shapes_graph = bind_prefixes(Graph())
-                parse_into(shapes_graph, shapes or paths.shapes_file())
-                report.problems += check_shacl_sparql(store, shapes_graph, lines)
-                report.checks.append("shacl")
-            if consistency:
-                if outside_rl_subset(store):
-                    from parkgraph.validate import check_consistency  # the exact, slow owlrl closure
-
-                    report.problems += check_consistency(store.to_rdflib(), lines)
-                else:
-                    report.problems += check_consistency_sparql(store, lines)
-                report.checks.append("consistency")
-        finally:
-            del store
+    """Syntax, SHACL and consistency checks on a throw-away in-memory Oxigraph store."""
+    store = ox.Store()
+    report = ValidationReport(files=list(files), engine="sparql")
+    started = time.perf_counter()
+    report.problems = load_files(store, files)
+    report.checks.append("syntax")
+    report.triples = len(store)
+    report.seconds["syntax"] = time.perf_counter() - started
+    if report.problems:  # a partial graph would give misleading results
+        return report
+    lines = SubjectLines(files)
+    if shacl:
+        started = time.perf_counter()
+        shapes_graph = bind_prefixes(Graph())
+        parse_into(shapes_graph, shapes or paths.shapes_file())
+        report.problems += check_shacl_sparql(store, shapes_graph, lines)
+        report.checks.append("shacl")
+        report.seconds["shacl"] = time.perf_counter() - started
+    if consistency:
+        started = time.perf_counter()
+        if outside_rl_subset(store):  # the SPARQL check would miss inferences: use the exact, slow closure
+            report.problems += check_consistency(to_graph(store), lines)
+        else:
+            report.problems += check_consistency_sparql(store, lines)
+        report.checks.append("consistency")
+        report.seconds["consistency"] = time.perf_counter() - started
     return report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ class ValidationReport:
     triples: int = 0
     problems: list[Problem] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
+    engine: str = "pyshacl"
+    seconds: dict[str, float] = field(default_factory=dict)  # wall-clock time per check: where the time goes
 
     @property
     def conforms(self) -> bool:
@@ -218,8 +221,10 @@ def validate(
 
         return validate_sparql(file_list, Path(shapes) if shapes else None, shacl=shacl, consistency=consistency)
     report = ValidationReport(files=file_list)
+    started = time.perf_counter()
     graph, report.problems = check_syntax(file_list)
     report.checks.append("syntax")
+    report.seconds["syntax"] = time.perf_counter() - started
     report.triples = len(graph)
     if report.problems:  # a partial graph would give misleading SHACL results
         return report
@@ -227,11 +232,15 @@ def validate(
     if shacl:
         shapes_graph = bind_prefixes(Graph())
         parse_into(shapes_graph, Path(shapes) if shapes else paths.shapes_file())
+        started = time.perf_counter()
         report.problems += check_shacl(graph, shapes_graph, lines)
         report.checks.append("shacl")
+        report.seconds["shacl"] = time.perf_counter() - started
     if consistency:
+        started = time.perf_counter()
         report.problems += check_consistency(graph, lines)
         report.checks.append("consistency")
+        report.seconds["consistency"] = time.perf_counter() - started
     return report
 
 
