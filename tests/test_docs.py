@@ -120,3 +120,11 @@ def test_model_diagram_has_every_class_and_the_properties_the_data_uses(built: d
         if str(prop).startswith((str(OWL), str(RDFS), str(RDF))):
             continue  # the ontology's own axioms, not the model
         assert short_name(prop) in svg, f"{short_name(prop)} links nodes in the data but is not drawn"
+
+
+def test_committed_docs_are_up_to_date(built: dict[str, Path]) -> None:
+    """docs/ in the repository (and the diagram in the README) match what the ontology and data give now."""
+    committed = paths.project_root() / "docs"
+    for name in ("ontology.html", "model.dot"):
+        fresh = built[name].read_text(encoding="utf-8")
+        assert (committed / name).read_text(encoding="utf-8") == fresh, f"docs/{name} is stale: run make docs"

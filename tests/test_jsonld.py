@@ -126,3 +126,17 @@ def test_failed_write_keeps_the_old_file(pg: ParkGraph, tmp_path: Path, monkeypa
         write_jsonld(pg, target)
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.jsonld"]
+
+
+def test_export_command_writes_jsonld(pg: ParkGraph, tmp_path: Path) -> None:
+    """`parkgraph export --format jsonld` is wired to write_jsonld."""
+    from typer.testing import CliRunner
+
+    from parkgraph.cli import app
+
+    target = tmp_path / "graph.jsonld"
+    result = CliRunner().invoke(app, ["export", "--format", "jsonld", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert document["@context"] == load_context()["@context"]
+    assert_isomorphic(Graph().parse(target, format="json-ld"), pg.to_rdflib())

@@ -329,11 +329,8 @@ def model_dot(model: Model, lang: str = "ru") -> str:
         if sup not in model.classes:
             continue
         lines.append(f"  {_node_id(sub)} -> {_node_id(sup)} [arrowhead=onormal, color=\"#999999\", style=solid];")
-    for (subject, prop, obj), count in sorted(model.used_edges.items()):
-        lines.append(
-            f"  {_node_id(subject)} -> {_node_id(obj)} "
-            f"[label={_quote(short_name(prop))}, tooltip={_quote(f'{count} triple(s) in the data')}];"
-        )
+    for subject, prop, obj in sorted(model.used_edges):
+        lines.append(f"  {_node_id(subject)} -> {_node_id(obj)} [label={_quote(short_name(prop))}];")
     for subject, prop, obj in sorted(model.declared_edges):
         lines.append(f"  {_node_id(subject)} -> {_node_id(obj)} [label={_quote(short_name(prop))}, style=dashed];")
     lines.append("}")
