@@ -362,7 +362,11 @@ def render_dot(source: str, out_base: Path, formats: Sequence[str] = ("png", "sv
 
 
 def build_docs(out_dir: Path, files: Sequence[Path] | None = None, lang: str = "ru") -> list[Path]:
-    """Write ontology.html, model.dot, model.png and model.svg into `out_dir`; return the paths."""
+    """Write ontology.html, model.dot, model.png and model.svg into `out_dir`; return the paths.
+
+    `files` are the ontology first, then the data whose use of the properties the diagram shows
+    (default: ontology/parkgraph.ttl and data/triples.ttl).
+    """
     files = [Path(f) for f in (files or paths.default_files())]
     ontology_file = files[0]
     out_dir = Path(out_dir)
