@@ -378,7 +378,8 @@ def spawn(args: list[str], timeout: float) -> Spawned:
         data = {}
     answer.unlink(missing_ok=True)
     if proc.returncode == -9:
-        data["status"] = f"killed after {timeout:.0f} s (--task-timeout)"
+        data["status"] = f"killed after {timeout:.0f} s (task timeout)"
+        data["elapsed_s"] = seconds
     elif proc.returncode != 0:
         data["status"] = f"worker failed with exit code {proc.returncode}"
     return Spawned(data, peak, seconds)
@@ -472,6 +473,7 @@ class Bench:
         d = done.data
         status = d.get("status", "ok")
         self.record(size, triples, engine, "load", d.get("load_s"), done.peak_rss_mb, status=status,
+                    elapsed_s=d.get("elapsed_s"),
                     loaded_triples=d.get("triples"), server_peak_rss_mb=d.get("server_peak_rss_mb"))
         for name, q in (d.get("queries") or {}).items():
             self.record(size, triples, engine, f"query:{name}", q["median_s"], done.peak_rss_mb,
@@ -479,7 +481,7 @@ class Bench:
         if engine == "server":
             for op in ("export", "render"):
                 self.record(size, triples, engine, op, d.get(f"{op}_s"), done.peak_rss_mb, status=status,
-                            nodes=d.get("nodes" if op == "export" else "render_nodes"),
+                            elapsed_s=d.get("elapsed_s"), nodes=d.get("nodes" if op == "export" else "render_nodes"),
                             server_peak_rss_mb=d.get("server_peak_rss_mb"))
         if engine in ("memory", "oxigraph") and not (big and not o.network_at_big):
             # memory: one worker parses the files once for both; oxigraph: each opens the store it reads
@@ -493,7 +495,7 @@ class Bench:
                     self.record(size, triples, engine, op, d.get(f"{op}_s"), done.peak_rss_mb,
                                 status=d.get("status", "ok") if d.get(f"{op}_s") is not None else "not measured",
                                 nodes=d.get("nodes" if op == "export" else "render_nodes"), edges=d.get("edges"),
-                                worker=task)
+                                worker=task, elapsed_s=d.get("elapsed_s"))
         if engine in ("memory", "oxigraph", "rdflib"):
             for op in ("validate_shacl", "validate_full"):
                 if op == "validate_full" and engine != "oxigraph" and triples > o.owlrl_max:
@@ -502,12 +504,16 @@ class Bench:
                     continue
                 if engine == "memory" and big:
                     continue
+                if engine == "rdflib" and triples > o.plain_pyshacl_max:
+                    continue  # the same pyshacl run as the memory column's, minus parkgraph's line lookup
                 self.log(f"size {size}: {engine}: {op}")
-                done = spawn(["--task", op, *self.common(size, engine, files, None, big)], o.task_timeout)
+                limit = o.task_timeout if engine == "oxigraph" else o.pyshacl_timeout
+                done = spawn(["--task", op, *self.common(size, engine, files, None, big)], limit)
                 d = done.data
                 self.record(size, triples, engine, op, d.get("seconds"), done.peak_rss_mb,
                             status=d.get("status", "ok"), conforms=d.get("conforms"), problems=d.get("problems"),
-                            validation_engine=d.get("validation_engine", "pyshacl (plain)"))
+                            validation_engine=d.get("validation_engine", "pyshacl (plain)"),
+                            elapsed_s=d.get("elapsed_s"))
         if store_dir:
             shutil.rmtree(store_dir, ignore_errors=True)
 
@@ -521,6 +527,7 @@ class Bench:
                 "query_budget_s": self.opts.query_budget, "query_timeout_s": self.opts.query_timeout,
                 "big_query_timeout_s": self.opts.big_query_timeout,
                 "task_timeout_s": self.opts.task_timeout, "owlrl_max": self.opts.owlrl_max, "seed": SEED,
+                "pyshacl_timeout_s": self.opts.pyshacl_timeout, "plain_pyshacl_max": self.opts.plain_pyshacl_max,
                 "focus": focus_iri(),
             },
             "measurements": self.measurements,
@@ -602,8 +609,9 @@ def cell(m: dict | None, what: str = "seconds") -> str:
         return ""
     status = m.get("status", "ok")
     if status != "ok":
-        short = "timeout" if "timeout" in status or "killed" in status else "error"
-        return short
+        if m.get("elapsed_s"):
+            return f"killed at {fmt_s(m['elapsed_s'])}"
+        return "timeout" if "timeout" in status or "killed" in status else status.split(":")[0]
     return fmt_mb(m.get(what)) if what != "seconds" else fmt_s(m.get("seconds"))
 
 
@@ -890,6 +898,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big-query-timeout", type=float, default=30.0, help="the same at --big-sizes")
     parser.add_argument("--task-timeout", type=float, default=1800.0, help="a worker is killed after this")
     parser.add_argument("--no-partial", action="store_true", help="write the outputs only at the end")
+    parser.add_argument("--pyshacl-timeout", type=float, default=900.0,
+                        help="a pyshacl (memory or plain rdflib) validation worker is killed after this")
+    parser.add_argument("--plain-pyshacl-max", type=int, default=200_000,
+                        help="largest graph plain rdflib + pyshacl is validated on")
     parser.add_argument("--owlrl-max", type=int, default=20_000,
                         help="largest graph the pyshacl engine's owlrl consistency check runs on")
     parser.add_argument("--network-at-big", action="store_true", help="also export/render at --big-sizes")
