@@ -132,11 +132,14 @@ def check_shacl_sparql(store: ox.Store, shapes: Graph, lines: SubjectLines) -> l
 def disjoint_violations(store: ox.Store) -> list[tuple[URIRef, URIRef, URIRef]]:
     """(individual, class1, class2) rows, as disjoint_violations.rq gives them on the OWL-RL closure."""
     pairs = [(row["class1"], row["class2"]) for row in select(store, internal_query("disjoint_pairs"))]
-    members: dict[Node, set[Node]] = {}
-    for cls in {c for pair in pairs for c in pair}:
-        members[cls] = {row["individual"] for row in select(store, internal_query("class_members"), **{"class": cls})}
-    rows = {(i, c1, c2) for c1, c2 in pairs for i in members[c1] & members[c2]}
-    return sorted(rows, key=lambda row: tuple(str(t) for t in row))
+    query = internal_query("class_members")
+    members: dict[Node, set[str]] = {}
+    for cls in {c for pair in pairs for c in pair}:  # IRIs as plain strings: these sets are large
+        solutions = store.query(query, substitutions={ox.Variable("class"): to_oxigraph(cls)},
+                                use_default_graph_as_union=True)
+        members[cls] = {solution["individual"].value for solution in solutions}
+    rows = {(i, str(c1), str(c2)) for c1, c2 in pairs for i in members[c1] & members[c2]}
+    return [(URIRef(i), URIRef(c1), URIRef(c2)) for i, c1, c2 in sorted(rows)]
 
 
 def check_consistency_sparql(store: ox.Store, lines: SubjectLines) -> list[Problem]:
