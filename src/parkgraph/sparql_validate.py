@@ -129,15 +129,41 @@ def check_shacl_sparql(store: ox.Store, shapes: Graph, lines: SubjectLines) -> l
     return to_problems(violations, labels, lines)
 
 
+def same_as_groups(store: ox.Store) -> dict[str, set[str]]:
+    """Each node with an owl:sameAs link -> the set of all nodes it is the same as (N-Triples strings)."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for solution in store.query(internal_query("same_as_pairs"), use_default_graph_as_union=True):
+        left, right = root(str(solution["left"])), root(str(solution["right"]))
+        parent[left] = right
+    groups: dict[str, set[str]] = {}
+    for node in parent:
+        groups.setdefault(root(node), set()).add(node)
+    return {node: groups[root(node)] for node in parent}
+
+
+def class_members(store: ox.Store, cls: Node, same_as: dict[str, set[str]]) -> set[str]:
+    """The IRIs an OWL-RL closure puts in `cls`: class_members.rq, extended along owl:sameAs."""
+    solutions = store.query(internal_query("class_members"), substitutions={ox.Variable("class"): to_oxigraph(cls)},
+                            use_default_graph_as_union=True)
+    members = {str(solution["member"]) for solution in solutions}  # plain strings: these sets are large
+    groups = {id(same_as[m]): same_as[m] for m in members & same_as.keys()}
+    for group in groups.values():
+        members |= group
+    return {m[1:-1] for m in members if m.startswith("<")}
+
+
 def disjoint_violations(store: ox.Store) -> list[tuple[URIRef, URIRef, URIRef]]:
     """(individual, class1, class2) rows, as disjoint_violations.rq gives them on the OWL-RL closure."""
     pairs = [(row["class1"], row["class2"]) for row in select(store, internal_query("disjoint_pairs"))]
-    query = internal_query("class_members")
-    members: dict[Node, set[str]] = {}
-    for cls in {c for pair in pairs for c in pair}:  # IRIs as plain strings: these sets are large
-        solutions = store.query(query, substitutions={ox.Variable("class"): to_oxigraph(cls)},
-                                use_default_graph_as_union=True)
-        members[cls] = {solution["individual"].value for solution in solutions}
+    same_as = same_as_groups(store)
+    members = {cls: class_members(store, cls, same_as) for cls in {c for pair in pairs for c in pair}}
     rows = {(i, str(c1), str(c2)) for c1, c2 in pairs for i in members[c1] & members[c2]}
     return [(URIRef(i), URIRef(c1), URIRef(c2)) for i, c1, c2 in sorted(rows)]
 

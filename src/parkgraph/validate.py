@@ -189,7 +189,7 @@ def check_consistency(graph: Graph, lines: SubjectLines) -> list[Problem]:
 
 
 ENGINES = ("auto", "pyshacl", "sparql")
-AUTO_SPARQL_BYTES = 4_000_000  # about 25 thousand triples of Turtle; below it pyshacl takes a few seconds
+AUTO_SPARQL_BYTES = 1_000_000  # about 7 thousand triples of Turtle; below it pyshacl takes a few seconds
 
 
 def choose_engine(engine: str, files: Sequence[Path]) -> str:

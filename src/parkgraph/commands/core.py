@@ -29,7 +29,7 @@ def validate_command(
         str,
         typer.Option(
             help="pyshacl (rdflib, pyshacl, owlrl), sparql (the same checks as SPARQL on an embedded Oxigraph "
-            "store, fast on big graphs) or auto (sparql from 4 MB of input)."
+            "store, fast on big graphs) or auto (sparql from 1 MB of input)."
         ),
     ] = "auto",
 ) -> None:
