@@ -96,7 +96,8 @@ def test_string_payload_through_the_values_block_is_one_literal(fresh: ParkGraph
     assert pre_bound.rows == injected.rows == []
     probe = inject_values("SELECT ?text WHERE { }", {"text": Literal(payload)})
     echoed = fresh.store.query(probe, {})
-    assert echoed.rows == [(Literal(payload),)]
+    [(value,)] = echoed.rows
+    assert str(value) == payload and value.datatype in (None, XSD.string) and value.language is None
     typed = inject_values("SELECT ?v WHERE { }", {"v": Literal(payload, lang="en")})
     assert fresh.store.query(typed, {}).rows == [(Literal(payload, lang="en"),)]
 
@@ -133,6 +134,9 @@ def test_typed_values_keep_their_datatype() -> None:
     bindings = named.bind({"date": "2020-01-01"})
     assert bindings["date"] == Literal("2020-01-01", datatype=XSD.date)
     assert values_block(bindings).count("VALUES") == 1
+    # Simple literals go out as the xsd:string literals they are (Virtuoso mis-compares plain non-ASCII ones).
+    assert values_block({"t": Literal("ШОС")}) == 'VALUES (?t) { ("ШОС"^^<http://www.w3.org/2001/XMLSchema#string>) }'
+
 
 
 @pytest.mark.parametrize("payload", PAYLOADS[:4], ids=range(4))
@@ -158,21 +162,21 @@ TRICKY = [
     ('SELECT ?x (CONCAT("{", \'}\') AS ?e) WHERE { { SELECT ?y WHERE { } } }', "data"),
     ('select ?x where { FILTER(?x != "} WHERE {") }', "data"),
     ("CONSTRUCT { <http://ex.org/s> <http://ex.org/p> ?x } WHERE { }", "data"),
-    ('ASK { FILTER(?x = """data""") }', "data"),
+    ('ASK { FILTER(?x = """data"""@en) }', "data"),
     ("DESCRIBE ?x WHERE { }", "data"),
 ]
 
 
 @pytest.mark.parametrize(("query", "value"), TRICKY, ids=range(len(TRICKY)))
 def test_values_block_lands_in_the_outermost_where_group(fresh: ParkGraph, query: str, value: str) -> None:
-    text = inject_values(query, {"x": Literal(value)})
+    text = inject_values(query, {"x": Literal(value, lang="en")})
     result = fresh.store.query(text, {})
     if result.kind == "select":
-        assert result.dicts()[0]["x"] == Literal(value)
+        assert result.dicts()[0]["x"] == Literal(value, lang="en")
     elif result.kind == "ask":
         assert result.boolean is True
     elif "CONSTRUCT" in query:
-        assert list(result.graph.objects()) == [Literal(value)]
+        assert list(result.graph.objects()) == [Literal(value, lang="en")]
     assert text.count("VALUES") == 1
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from parkgraph.errors import QueryError
@@ -52,6 +53,18 @@ def sparql_term(term: Node) -> str:
     raise QueryError(f"cannot bind {term!r} as a query parameter", hint="give an IRI or a literal")
 
 
+def _typed_string(term: Node) -> Node:
+    """A simple literal as the xsd:string literal it is in RDF 1.1.
+
+    Virtuoso 7 fails to compare a non-ASCII simple literal from a VALUES block with stored text
+    (FILTER(STR(?label) = STR(?text)) never holds for Cyrillic), but handles the same literal
+    written with ^^xsd:string; every SPARQL 1.1 engine reads both as the same term.
+    """
+    if isinstance(term, Literal) and term.language is None and term.datatype is None:
+        return Literal(str(term), datatype=XSD.string)
+    return term
+
+
 def values_block(bindings: Mapping[str, Node]) -> str:
     """A one-row SPARQL VALUES block binding each variable to its term."""
     names = list(bindings)
@@ -59,7 +72,7 @@ def values_block(bindings: Mapping[str, Node]) -> str:
         if not VARIABLE_NAME.match(name):
             raise QueryError(f"not a valid variable name: {name!r}", hint="use letters, digits and _")
     variables = " ".join(f"?{name}" for name in names)
-    terms = " ".join(sparql_term(bindings[name]) for name in names)
+    terms = " ".join(sparql_term(_typed_string(bindings[name])) for name in names)
     return f"VALUES ({variables}) {{ ({terms}) }}"
 
 
