@@ -250,6 +250,8 @@ SHAPE_PREFIXES = """
         ("ex:S a sh:NodeShape ; sh:targetClass foaf:Person ; sh:property [ sh:path foaf:name ; sh:minCount 1 ] .",
          "sh:message"),
         ("ex:S a sh:NodeShape ; sh:targetClass foaf:Person ; sh:node ex:S ; sh:message \"m\" .", "recursive"),
+        ('ex:S a sh:NodeShape , <http://www.w3.org/2000/01/rdf-schema#Class> ; sh:property [ sh:path foaf:name ; '
+         'sh:minCount 1 ; sh:message "m" ] .', "implicit class targets"),
     ],
 )
 def test_unsupported_shapes_are_refused(shape: str, complaint: str) -> None:

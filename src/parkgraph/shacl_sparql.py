@@ -19,7 +19,7 @@ from string import Template
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from parkgraph.errors import ParkgraphError
@@ -295,6 +295,10 @@ class ShapeCompiler:
         for pred in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target):
             for shape in self.shapes.subjects(pred, None):
                 raise self.unsupported(shape, self.shapes.namespace_manager.normalizeUri(pred))
+        for kind in (SH.NodeShape, SH.PropertyShape):
+            for shape in self.shapes.subjects(RDF.type, kind):
+                if set(self.shapes.objects(shape, RDF.type)) & {RDFS.Class, OWL.Class}:
+                    raise self.unsupported(shape, "implicit class targets (a shape that is also a class)")
         compiled: list[CompiledConstraint] = []
         for shape in sorted(set(self.shapes.subjects(SH.targetClass, None))):
             if self.deactivated(shape):
