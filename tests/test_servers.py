@@ -36,9 +36,10 @@ VIRTUOSO_DEVIATIONS = {
     ("events-in-region", 1): "the same two-`*`-paths deviation",
     ("organizations-in-region", 1): "two `*` property paths in one group lose solutions (place:russia finds 1 of 3; "
     "the zero-length step is the one lost)",
-    ("figures-about", 0): "(org:siteOf|^org:hasSite)? yields a node once per path instead of once (ZeroOrOnePath "
-    "is distinct in SPARQL 1.1), so figures about KIP Master's site come twice",
 }
+# Virtuoso returns a node once per path for `(a|^b)?` and `(a|^b)*` (ZeroOrOnePath and ZeroOrMorePath
+# are distinct in SPARQL 1.1), so rows repeat; for these queries its answer is compared as a set of rows.
+VIRTUOSO_PATH_DUPLICATES = {"figures-about", "event-participants"}
 
 
 def cases(virtuoso: bool = False) -> list:
@@ -120,7 +121,11 @@ def test_named_query_same_on_virtuoso(query: NamedQuery, example: dict[str, str]
     expected = answer(query, example, stores["memory"])
     mine = answer(query, example, stores["virtuoso"])
     assert mine[0] == expected[0], "parameters bound differently"
-    assert as_virtuoso(mine[1]) == as_virtuoso(expected[1])
+    mine_, expected_ = as_virtuoso(mine[1]), as_virtuoso(expected[1])
+    if query.name in VIRTUOSO_PATH_DUPLICATES:
+        assert sum(mine_[2].values()) > sum(expected_[2].values()) or mine_ == expected_
+        mine_, expected_ = (m[:2] + (set(m[2]),) for m in (mine_, expected_))  # the sort order may differ too
+    assert mine_ == expected_
 
 
 def test_the_library_has_queries_and_examples() -> None:
@@ -190,3 +195,13 @@ def test_update_through_the_store(virtuoso_server: str, monkeypatch: pytest.Monk
     graph_store = open_store(virtuoso_server)
     assert graph_store.endpoints.update.endswith("/sparql-auth")
     assert graph_store.endpoints.gsp.endswith("/sparql-graph-crud-auth")
+
+
+def test_non_ascii_parameters_reach_virtuoso_intact(stores: dict[str, Store]) -> None:
+    """Plain-literal parameters in Cyrillic find the same entities on Virtuoso as in memory."""
+    labels = [label for _, label in stores["memory"].query(test_query("people")).rows if label.language == "ru"]
+    assert labels
+    for label in labels:
+        plain = {"text": Literal(str(label))}
+        expected = stores["memory"].query(internal_query("resolve_label"), plain).rows
+        assert expected and stores["virtuoso"].query(internal_query("resolve_label"), plain).rows == expected
