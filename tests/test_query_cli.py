@@ -19,8 +19,10 @@ from rdflib.namespace import RDF
 from parkgraph import ParkGraph
 from parkgraph.app import console
 from parkgraph.cli import main
-from parkgraph.named import all_queries
+from parkgraph.errors import QueryError
+from parkgraph.named import add_known_prefixes, all_queries
 from parkgraph.namespaces import PG
+from parkgraph.store import MemoryStore
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -207,3 +209,18 @@ def test_other_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert code == 2 and "give exactly one of" in err
     code, _, err = run(capsys, "query", "--file", str(tmp_path / "missing.rq"))
     assert code == 2 and "no such query file" in err
+
+
+def test_ad_hoc_queries_get_parkgraph_prefixes_on_the_first_line() -> None:
+    text = "SELECT ?plan WHERE {\n  ?plan a pg:Plan ; pg:scope pgorg:brics\n}"
+    prefixed = add_known_prefixes(text)
+    assert prefixed.splitlines()[1:] == text.splitlines()[1:]  # error lines stay where they were
+    assert "PREFIX pg: <https://w3id.org/parkgraph/ontology#>" in prefixed.splitlines()[0]
+    assert "PREFIX pgorg: <https://w3id.org/parkgraph/id/org/>" in prefixed.splitlines()[0]
+    declared = "PREFIX pg: <http://example.org/other#>\n" + text
+    assert "PREFIX pg: <https://w3id.org" not in add_known_prefixes(declared)
+    bare = "SELECT ?plan WHERE { ?plan a pg:Plan ; pg:scope pgorg:brics }"
+    empty = MemoryStore(Graph())  # binds the vocabulary prefixes, but not pgorg:
+    with pytest.raises(QueryError, match="pgorg"):
+        empty.query(bare, {})
+    assert empty.query(add_known_prefixes(bare), {}).rows == []

@@ -284,6 +284,23 @@ def _parse_param(rest: str, path: Path, line: int) -> Param:
     return Param(name, kind, req == "required", default, match.group("desc").strip())
 
 
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w\-.]*)?\s*:", re.IGNORECASE)
+
+
+def add_known_prefixes(query: str) -> str:
+    """`query` with PREFIX lines for parkgraph's prefixes it uses but does not declare.
+
+    Lets an ad hoc query say `pgorg:sco` on every store, not only where the store happens to
+    know the prefix. The declarations go on the first line, so line numbers stay as written.
+    """
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(query)}
+    used = set(re.findall(r"(?<![\w<:?$\-])([A-Za-z][\w\-.]*):", query))
+    missing = sorted(p for p in used if p in KNOWN_PREFIXES and p not in declared)
+    if not missing:
+        return query
+    return " ".join(f"PREFIX {p}: <{KNOWN_PREFIXES[p]}>" for p in missing) + " " + query
+
+
 def queries_dir() -> Path:
     """The folder of named queries inside the package."""
     return paths.QUERIES_DIR
@@ -317,6 +334,7 @@ def load_query(name: str) -> NamedQuery:
 
 __all__ = [
     "KNOWN_PREFIXES",
+    "add_known_prefixes",
     "NamedQuery",
     "Param",
     "TYPES",

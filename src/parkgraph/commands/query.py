@@ -13,7 +13,7 @@ from parkgraph.app import StoreOption, app, console
 from parkgraph.errors import QueryError
 from parkgraph.graph import ParkGraph
 from parkgraph.labels import LANGUAGES
-from parkgraph.named import NamedQuery, all_queries, load_query, parse_named_query
+from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query, parse_named_query
 from parkgraph.output import FORMATS, check_format, known_format, render_text, to_table
 from parkgraph.results import QueryResult
 from parkgraph.syntax import check_query
@@ -85,7 +85,8 @@ def run_query(
     if expression is not None:
         if params and set(params) != {"lang"}:
             raise QueryError("-e takes no --param", hint="put the query in a file with '# param:' lines, or name it")
-        return graph.sparql(expression), None
+        check_query(expression)  # positions as the user wrote them, before prefixes are added
+        return graph.sparql(add_known_prefixes(expression)), None
     if file is not None:
         if not file.is_file():
             raise QueryError(f"no such query file: {file}", file=str(file), hint="check the path")
@@ -97,7 +98,7 @@ def run_query(
     if named.param("lang") is None:
         params.pop("lang", None)
     bindings = named.bind(params, resolve=graph.sparql)
-    return graph.sparql(named.text, bindings), named.title or None
+    return graph.sparql(add_known_prefixes(named.text), bindings), named.title or None
 
 
 @app.command("query")
