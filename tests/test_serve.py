@@ -19,8 +19,9 @@ from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from test_stores import test_query
 
-from parkgraph import ParkGraph
+from parkgraph import ParkGraph, paths
 from parkgraph.serve import SparqlServer, negotiate
+from parkgraph.store import MemoryStore, open_store
 
 SELECT_JSON = "application/sparql-results+json"
 
@@ -221,3 +222,19 @@ def test_cli_serve_binds_loopback_and_answers(tmp_path) -> None:  # noqa: ANN001
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_parkgraph_endpoint_is_a_store_too(graph: ParkGraph) -> None:
+    """A generic SPARQL server (no Graph Store endpoint): parkgraph loads it with INSERT DATA and queries it."""
+    empty = ParkGraph(MemoryStore())
+    server, thread = start(empty, allow_update=True)
+    try:
+        remote = open_store(server.url)
+        assert (remote.endpoints.query, remote.endpoints.update, remote.endpoints.gsp) == (server.url, server.url, None)
+        assert remote.load(paths.default_files()) == len(graph)
+        assert remote.query(test_query("people")).rows == rows(graph, "people")
+        assert remote.query(test_query("sco-exists")).boolean is True
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
