@@ -110,18 +110,21 @@ class ShapeCompiler:
         return f"a blank-node shape{inner}{owner}"
 
     def unsupported(self, shape: Node, what: str) -> UnsupportedShapeError:
+        """The error for a construct of `shape` this compiler does not implement."""
         return UnsupportedShapeError(
             f"the SPARQL validation engine does not support {what} (in {self.describe(shape)})",
             hint="validate with --engine pyshacl, or extend parkgraph/shacl_sparql.py with this constraint",
         )
 
     def one(self, shape: Node, predicate: URIRef) -> Node | None:
+        """The single value of `predicate` on `shape`, None if absent; refuses several."""
         values = list(self.shapes.objects(shape, predicate))
         if len(values) > 1:
             raise self.unsupported(shape, f"more than one {self.shapes.namespace_manager.normalizeUri(predicate)}")
         return values[0] if values else None
 
     def count(self, shape: Node, predicate: URIRef) -> int | None:
+        """An integer parameter such as sh:minCount, None if absent."""
         value = self.one(shape, predicate)
         if value is None:
             return None
@@ -130,22 +133,26 @@ class ShapeCompiler:
         return int(value.toPython())
 
     def iri(self, shape: Node, value: Node, what: str) -> str:
+        """`value` written as a SPARQL IRI; refuses blank nodes and literals."""
         if not isinstance(value, URIRef):
             raise self.unsupported(shape, f"{what} that is not an IRI ({value.n3()})")
         return value.n3()
 
     def path(self, shape: Node) -> URIRef | None:
+        """The shape's sh:path, which must be a single predicate IRI, or None for a node shape."""
         path = self.one(shape, SH.path)
         if path is not None and not isinstance(path, URIRef):
             raise self.unsupported(shape, "a property path other than a single predicate IRI")
         return path
 
     def items(self, shape: Node, value: Node) -> list[Node]:
+        """The members of an RDF list parameter (sh:or, sh:xone, sh:languageIn, ...)."""
         if not isinstance(value, BNode) and value != RDF.nil:
             raise self.unsupported(shape, "a list parameter that is not an RDF list")
         return list(Collection(self.shapes, value))
 
     def deactivated(self, shape: Node) -> bool:
+        """True when the shape has sh:deactivated true (pyshacl then skips it)."""
         flag = self.one(shape, SH.deactivated)
         return flag is not None and bool(flag.toPython())
 
@@ -163,6 +170,7 @@ class ShapeCompiler:
             raise self.unsupported(shape, "sh:qualifiedValueShape without sh:qualifiedMinCount/MaxCount")
 
     def message(self, shape: Node) -> str:
+        """The shape's one sh:message, which its results carry."""
         messages = sorted(str(m) for m in self.shapes.objects(shape, SH.message))
         if len(messages) != 1:
             raise UnsupportedShapeError(
@@ -196,6 +204,7 @@ class ShapeCompiler:
                 yield param, self.value_expression(shape, param, value, node, ctx)
 
     def value_expression(self, shape: Node, param: URIRef, value: Node, node: str, ctx: _Context) -> str:
+        """An expression true when `node` meets the constraint `param` `value` of `shape`."""
         if param == SH.datatype:
             self.one(shape, SH.datatype)
             well_formed = fill("shacl_true")
@@ -285,6 +294,7 @@ class ShapeCompiler:
     # -- the reported constraints, one query each ----------------------------------------------
 
     def focus_nodes(self, shape: Node) -> str | None:
+        """The graph pattern binding ?focus to the shape's sh:targetClass instances."""
         classes = sorted(self.shapes.objects(shape, SH.targetClass))
         if not classes:
             return None
@@ -333,6 +343,7 @@ class ShapeCompiler:
 
     def query(self, shape: Node, param: URIRef, path: URIRef | None, focus_nodes: str, violation: str
               ) -> CompiledConstraint:
+        """The full SELECT query for one constraint of a targeted shape."""
         message = self.message(shape)
         text = fill(
             "shacl_violations",
