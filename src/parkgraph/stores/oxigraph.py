@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -33,6 +34,7 @@ BULK_FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 _XSD_STRING = str(XSD.string)
+SNAPSHOT_ATTEMPTS = 5
 
 
 def to_rdflib(term: object) -> Node | None:
@@ -105,11 +107,22 @@ class OxigraphStore:
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open the Oxigraph store at {self.path}: {exc}") from exc
             self._busy = self._in_use_message(exc)
-            try:
-                self.ox = ox.Store.read_only(str(self.path))
-            except OSError as exc2:
-                raise StoreError(self._busy, hint="close the other process or use a copy of the directory") from exc2
+            self.ox = self._open_snapshot()
             self.read_only = True
+
+    def _open_snapshot(self) -> ox.Store:
+        """A read-only view of a store another writer holds; retried, as its compactions delete files."""
+        for attempt in range(SNAPSHOT_ATTEMPTS):
+            try:
+                return ox.Store.read_only(str(self.path))
+            except (OSError, RuntimeError) as exc:
+                if attempt == SNAPSHOT_ATTEMPTS - 1:
+                    raise StoreError(
+                        f"{self._busy}, and a read-only view failed: {exc}",
+                        hint="close the other process or use a copy of the directory",
+                    ) from exc
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _in_use_message(self, exc: OSError) -> str:
         if "current process" in str(exc):
@@ -166,7 +179,7 @@ class OxigraphStore:
                 answer = self.ox.query(inject_values(sparql, bindings), use_default_graph_as_union=True)
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             raise StoreError(f"querying {self.path} failed: {exc}") from exc
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(answer))
