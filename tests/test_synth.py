@@ -195,3 +195,21 @@ def test_cli_needs_a_known_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, _, err = run_cli(["synth", "-o", str(tmp_path / "graph.txt"), "--parks", "1"], capsys)
     assert code == 2
     assert "cannot tell the output format" in err and "graph.txt" in err
+
+
+def test_every_membership_interval_is_written(tmp_path: Path) -> None:
+    # At ~100k triples membership start days coincide with event and period days; the interval
+    # must still be written even when its instant already was (a regression seen at 100k).
+    path = tmp_path / "mid.nt"
+    write_synthetic(path, SynthConfig(seed=1, parks=59, residents=6392))
+    during = "<http://www.w3.org/ns/org#memberDuring>"
+    typed = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2006/time#Interval>"
+    used, written = set(), set()
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if during in line:
+                used.add(line.split()[2])
+            elif typed in line:
+                written.add(line.split()[0])
+    assert used
+    assert used <= written, sorted(used - written)[:5]

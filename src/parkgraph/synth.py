@@ -272,6 +272,7 @@ class _Generator:
         self.rng = random.Random(config.seed)
         self.src = terms.iri("source", f"seed-{config.seed}")
         self.dates_written: set[dt.date] = set()
+        self.intervals_written: set[dt.date] = set()
         self._plan()
 
     # ---- per-park tables, drawn up front (a few integers per park) ----
@@ -307,8 +308,11 @@ class _Generator:
 
     def _since(self, day: dt.date) -> Iterator[Record]:
         """The open interval starting on `day` (and its instant), written once per date."""
-        if day in self.dates_written:
+        # Its own record of what was written: the instant may already exist for another reason
+        # (an event or period on the same day), and the interval must still be written.
+        if day in self.intervals_written:
             return
+        self.intervals_written.add(day)
         yield from self._instant(day)
         t = self.t
         yield t.iri("interval", f"since-{day.isoformat()}"), [
