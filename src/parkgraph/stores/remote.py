@@ -123,17 +123,6 @@ def _auth_from_env() -> requests.auth.AuthBase | None:
     return requests.auth.HTTPDigestAuth(user, password)
 
 
-def _typed(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
-    """Plain literals written as "…"^^xsd:string: the same RDF 1.1 term, but Virtuoso 7 turns
-    non-ASCII characters of an untyped literal in VALUES or BIND into '?', and not of a typed one."""
-    return {
-        name: Literal(str(term), datatype=XSD.string)
-        if isinstance(term, Literal) and term.language is None and term.datatype is None
-        else term
-        for name, term in (bindings or {}).items()
-    }
-
-
 def _plain(term: Node | None) -> Node | None:
     """xsd:string literals as plain literals: the same RDF 1.1 term, in the form rdflib parses from files."""
     if isinstance(term, Literal) and term.datatype == XSD.string and term.language is None:
@@ -239,7 +228,7 @@ class SparqlStore:
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         """Run a query on the server; parameters go in as a VALUES block; capped answers are paged."""
-        text = inject_values(sparql, _typed(bindings))
+        text = inject_values(sparql, bindings)  # writes strings as "…"^^xsd:string, which Virtuoso needs
         form = query_form(text)
         if form in ("CONSTRUCT", "DESCRIBE"):
             return self._graph_query(text)
