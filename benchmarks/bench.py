@@ -622,14 +622,15 @@ def slowest_query(ms: list[dict], size: int, engine: str) -> dict | None:
     return max(queries, key=lambda m: math.inf if m["seconds"] is None else m["seconds"])
 
 
-def size_table(data: dict, size: int) -> str:
+def size_table(data: dict, size: int, compact: bool = False) -> str:
+    """The table of one size: every operation (or, compact, the headline ones) by store and reference."""
     ms = data["measurements"]
     here = [m for m in ms if m["size"] == size]
     engines = [e for e in ENGINES if any(m["engine"] == e for m in here)]
     triples = next((m["triples"] for m in here if m.get("triples")), size)
     synth = find(ms, size, "synth", "synth")
-    lines = [f"### About {size:,} triples ({triples:,} loaded)", ""]
-    if synth:
+    lines = [f"### About {size:,} triples ({triples:,} loaded)", ""] if not compact else []
+    if synth and not compact:
         lines += [f"Synthetic graph: {synth.get('parks')} parks, {synth.get('residents')} residents, "
                   f"{(synth.get('file_bytes') or 0) / 1e6:.0f} MB of N-Triples, written in {fmt_s(synth['seconds'])} "
                   f"with a peak RSS of {fmt_mb(synth['peak_rss_mb'])}.", ""]
@@ -643,7 +644,7 @@ def size_table(data: dict, size: int) -> str:
 
     row("load", "load")
     names = sorted({m["op"] for m in here if m["op"].startswith("query:")})
-    for op in names:
+    for op in names if not compact else ():
         row(f"query `{op.split(':', 1)[1]}` (median)", op)
     slow = [slowest_query(ms, size, e) for e in engines]
     lines.append("| **slowest named query** | " + " | ".join(
@@ -652,6 +653,13 @@ def size_table(data: dict, size: int) -> str:
     row("validate: SHACL + OWL consistency", "validate_full")
     row("networkx export (whole graph)", "export")
     row("render --focus --depth 2", "render")
+    if compact:
+        peaks = []
+        for e in engines:
+            values = [m["peak_rss_mb"] for m in here if m["engine"] == e and m.get("peak_rss_mb")]
+            peaks.append(fmt_mb(max(values)) if values else "")
+        lines += ["| peak RSS (largest of its workers) | " + " | ".join(peaks) + " |", ""]
+        return "\n".join(lines)
     row("peak RSS: load + queries", "load", "peak_rss_mb")
     row("peak RSS: validate SHACL", "validate_shacl", "peak_rss_mb")
     row("peak RSS: validate SHACL + OWL", "validate_full", "peak_rss_mb")
@@ -808,6 +816,10 @@ def render_markdown(data: dict, notes: str = "") -> str:
     for t in targets(data):
         met = "–" if t["met"] is None else ("**met**" if t["met"] else "**missed**")
         lines.append(f"| {t['target']} | {t['measured']} | {met} | {t['note']} |")
+    sizes = sorted({x["size"] for x in data["measurements"]})
+    if sizes:
+        top = min(sizes, key=lambda s: abs(math.log(s / 1_000_000)))
+        lines += ["", f"## Summary at about {top:,} triples", "", size_table(data, top, compact=True)]
     lines += ["", notes.strip(), "", "## Tables", ""] if notes.strip() else ["", "## Tables", ""]
     for size in sorted({x["size"] for x in data["measurements"]}):
         lines.append(size_table(data, size))
