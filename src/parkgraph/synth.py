@@ -39,7 +39,7 @@ DEFAULT_PARKS = 600
 DEFAULT_RESIDENTS = 65_000
 RESIDENTS_PER_PARK = DEFAULT_RESIDENTS / DEFAULT_PARKS
 # Triples per park together with its share of residents, measured on the default graph
-# (600 parks, 65,000 residents -> 1,014,709 triples at seed 1); used by --triples.
+# (600 parks, 65,000 residents -> 1,014,733 triples at seed 1); used by --triples.
 TRIPLES_PER_PARK_UNIT = 1691.2
 MIN_TRIPLES, MAX_TRIPLES = 1_000, 20_000_000
 FORMATS = ("nt", "ttl")
