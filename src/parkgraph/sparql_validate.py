@@ -19,14 +19,13 @@ from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.errors import ParkgraphError
 from parkgraph.labels import display_label
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
-from parkgraph.stores.oxigraph import BULK_FORMATS, to_oxigraph, to_rdflib
-from parkgraph.validate import Problem, SubjectLines, ValidationReport, check_consistency
+from parkgraph.stores.oxigraph import bulk_format, to_oxigraph, to_rdflib
+from parkgraph.validate import Problem, SubjectLines, ValidationReport, check_consistency, disjointness_problem, qname
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,7 @@ def load_files(store: ox.Store, files: Sequence[Path]) -> list[Problem]:
     problems = []
     for path in files:
         path = Path(path)
-        if not path.is_file():
-            raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
-        fmt = BULK_FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            raise ParkgraphError(
-                f"the SPARQL validation engine cannot read '{path.name}'",
-                file=str(path),
-                hint="use one of: " + ", ".join(sorted(BULK_FORMATS)) + ", or --engine pyshacl",
-            )
+        fmt = bulk_format(path, "the SPARQL validation engine", ", or --engine pyshacl")
         try:
             store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
         except SyntaxError as exc:
@@ -92,13 +83,6 @@ def label_graph(store: ox.Store, nodes: set[Node]) -> Graph:
     return graph
 
 
-def _qname(graph: Graph, node: Node) -> str:
-    try:
-        return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
-    except Exception:  # rdflib refuses some IRIs; the full IRI is still readable
-        return str(node)
-
-
 def to_problems(violations: Sequence[Violation], labels: Graph, lines: SubjectLines) -> list[Problem]:
     """The same Problems `check_shacl` builds from pyshacl's report."""
     problems = []
@@ -115,7 +99,7 @@ def to_problems(violations: Sequence[Violation], labels: Graph, lines: SubjectLi
                 line=line,
                 focus=str(v.focus),
                 label=display_label(labels, v.focus),
-                path=_qname(labels, v.path) if v.path is not None else None,
+                path=qname(labels, v.path) if v.path is not None else None,
             )
         )
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.focus or "", p.message))
@@ -172,21 +156,7 @@ def check_consistency_sparql(store: ox.Store, lines: SubjectLines) -> list[Probl
     """Individuals in two disjoint classes, with the class memberships OWL-RL would infer, by SPARQL."""
     rows = disjoint_violations(store)
     labels = label_graph(store, {row[0] for row in rows})
-    problems = []
-    for individual, class1, class2 in rows:
-        file, line = lines.find(str(individual))
-        problems.append(
-            Problem(
-                "consistency",
-                f"is both {_qname(labels, class1)} and {_qname(labels, class2)}, which the ontology "
-                "declares disjoint; remove the wrong rdf:type (or the triple that implies it)",
-                file=file,
-                line=line,
-                focus=str(individual),
-                label=display_label(labels, individual),
-            )
-        )
-    return problems
+    return [disjointness_problem(labels, individual, class1, class2, lines) for individual, class1, class2 in rows]
 
 
 def outside_rl_subset(store: ox.Store) -> list[str]:

@@ -123,7 +123,8 @@ def check_syntax(files: Sequence[Path]) -> tuple[Graph, list[Problem]]:
     return graph, problems
 
 
-def _qname(graph: Graph, node: Node) -> str:
+def qname(graph: Graph, node: Node) -> str:
+    """`node` as a prefixed name where the graph knows the prefix, else as text."""
     try:
         return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
     except Exception:  # rdflib refuses some IRIs; the full IRI is still readable
@@ -157,7 +158,7 @@ def check_shacl(graph: Graph, shapes: Graph, lines: SubjectLines) -> list[Proble
                 line=line,
                 focus=str(focus),
                 label=display_label(graph, focus) if focus is not None else None,
-                path=_qname(graph, path) if path is not None else None,
+                path=qname(graph, path) if path is not None else None,
             )
         )
     problems.sort(key=lambda p: (p.file or "", p.line or 0, p.focus or "", p.message))
@@ -171,21 +172,22 @@ def check_consistency(graph: Graph, lines: SubjectLines) -> list[Problem]:
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(
         closure
     )
-    problems = []
-    for individual, class1, class2 in closure.query(internal_query("disjoint_violations")):
-        file, line = lines.find(str(individual))
-        problems.append(
-            Problem(
-                "consistency",
-                f"is both {_qname(graph, class1)} and {_qname(graph, class2)}, which the ontology "
-                "declares disjoint; remove the wrong rdf:type (or the triple that implies it)",
-                file=file,
-                line=line,
-                focus=str(individual),
-                label=display_label(graph, individual),
-            )
-        )
-    return problems
+    rows = closure.query(internal_query("disjoint_violations"))
+    return [disjointness_problem(graph, individual, class1, class2, lines) for individual, class1, class2 in rows]
+
+
+def disjointness_problem(graph: Graph, individual: Node, class1: Node, class2: Node, lines: SubjectLines) -> Problem:
+    """The Problem for an individual found in two disjoint classes (labels and prefixes from `graph`)."""
+    file, line = lines.find(str(individual))
+    return Problem(
+        "consistency",
+        f"is both {qname(graph, class1)} and {qname(graph, class2)}, which the ontology "
+        "declares disjoint; remove the wrong rdf:type (or the triple that implies it)",
+        file=file,
+        line=line,
+        focus=str(individual),
+        label=display_label(graph, individual),
+    )
 
 
 ENGINES = ("auto", "pyshacl", "sparql")

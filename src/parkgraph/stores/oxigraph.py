@@ -33,6 +33,20 @@ BULK_FORMATS: dict[str, ox.RdfFormat] = {
     ".xml": ox.RdfFormat.RDF_XML,
 }
 
+
+def bulk_format(path: Path, reader: str, alternative: str = "") -> ox.RdfFormat:
+    """The pyoxigraph format to bulk-load `path` with; a clear error for a missing file or an unknown suffix."""
+    if not path.is_file():
+        raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
+    fmt = BULK_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ParkgraphError(
+            f"{reader} cannot read '{path.name}'",
+            file=str(path),
+            hint="use one of: " + ", ".join(sorted(BULK_FORMATS)) + alternative,
+        )
+    return fmt
+
 _XSD_STRING = str(XSD.string)
 SNAPSHOT_ATTEMPTS = 5
 
@@ -56,6 +70,32 @@ def to_rdflib(term: object) -> Node | None:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise StoreError(f"parkgraph cannot represent the RDF term {term!r} (RDF-star triples are not supported)")
+
+
+class _Converter:
+    """`to_rdflib` for the terms of one answer, each IRI and literal converted once (an export reads
+    the same predicates, classes and subjects hundreds of thousands of times)."""
+
+    def __init__(self) -> None:
+        self.iris: dict[str, URIRef] = {}
+        self.literals: dict[tuple[str, str | None, str], Node | None] = {}
+
+    def __call__(self, term: object) -> Node | None:
+        if term is None:
+            return None
+        if type(term) is ox.NamedNode:
+            value = term.value
+            found = self.iris.get(value)
+            if found is None:
+                found = self.iris[value] = URIRef(value)
+            return found
+        if type(term) is ox.Literal:
+            key = (term.value, term.language, term.datatype.value)
+            literal = self.literals.get(key)
+            if literal is None:
+                literal = self.literals[key] = to_rdflib(term)
+            return literal
+        return to_rdflib(term)
 
 
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -144,15 +184,7 @@ class OxigraphStore:
         self._writable()
         for path in paths:
             path = Path(path)
-            if not path.is_file():
-                raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
-            fmt = BULK_FORMATS.get(path.suffix.lower())
-            if fmt is None:
-                raise ParkgraphError(
-                    f"the Oxigraph store cannot bulk-load '{path.name}'",
-                    file=str(path),
-                    hint="use one of: " + ", ".join(sorted(BULK_FORMATS)),
-                )
+            fmt = bulk_format(path, "the Oxigraph store")
             base = path.resolve().as_uri()
             try:
                 # Parse once before loading: bulk_load is not transactional, a bad file must add nothing.
@@ -189,7 +221,8 @@ class OxigraphStore:
                 graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
             return QueryResult(kind="graph", graph=graph)
         names = [v.value for v in answer.variables]
-        rows = [tuple(to_rdflib(solution[name]) for name in names) for solution in answer]
+        convert = _Converter()
+        rows = [tuple(map(convert, solution)) for solution in answer]  # a solution iterates in `names` order
         return QueryResult(kind="select", vars=names, rows=rows)
 
     def update(self, sparql: str) -> None:
