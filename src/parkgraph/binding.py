@@ -10,7 +10,7 @@ so that no parameter value can end the block and add SPARQL of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
@@ -166,6 +166,15 @@ def where_brace(query: str) -> int:
     )
 
 
+def inject_value_list(query: str, name: str, terms: Iterable[Node]) -> str:
+    """`query` with a VALUES block binding `?name` to each of `terms` (one row each), after its WHERE brace."""
+    if not VARIABLE_NAME.match(name):
+        raise QueryError(f"not a valid variable name: {name!r}", hint="use letters, digits and _")
+    rows = " ".join(sparql_term(_typed_string(term)) for term in terms)
+    brace = where_brace(query)
+    return f"{query[: brace + 1]} VALUES ?{name} {{ {rows} }} {query[brace + 1 :]}"
+
+
 def inject_values(query: str, bindings: Mapping[str, Node] | None) -> str:
     """`query` with a VALUES block for `bindings` right after the opening brace of its WHERE group."""
     if not bindings:
@@ -174,4 +183,4 @@ def inject_values(query: str, bindings: Mapping[str, Node] | None) -> str:
     return f"{query[: brace + 1]} {values_block(bindings)} {query[brace + 1 :]}"
 
 
-__all__ = ["inject_values", "is_iri", "sparql_term", "values_block", "where_brace"]
+__all__ = ["inject_value_list", "inject_values", "is_iri", "sparql_term", "values_block", "where_brace"]

@@ -8,6 +8,8 @@ edges and stated figures into the `figures` attribute of the entity they are abo
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,7 +20,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from parkgraph.app import short
+from parkgraph.app import PREFIXES, short
+from parkgraph.binding import inject_value_list, is_iri
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
 from parkgraph.network_model import (
@@ -50,6 +53,9 @@ _LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel)
 _RESERVED = {"iri", "label", "label_ru", "label_en", "alt_labels", "class", "class_iri", "class_label", "kind",
              "kind_label", "sources", "source_labels", "figures", "same_as", "id", "name", "value"}
 _HANDLED = {RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, SOURCE}
+
+
+_short = functools.lru_cache(maxsize=1 << 16)(short)  # app.short scans every prefix; exports ask it per node and edge
 
 
 def check_lang(lang: str) -> str:
@@ -84,6 +90,7 @@ class _Index:
         for s, p, o in rows:
             if s is not None and p is not None and o is not None:
                 self.props[s][p].append(o)
+        self._labels: dict[Node, dict[str, str]] = {}
         self.supers: dict[Node, set[Node]] = defaultdict(set)
         for cls, sup in subclass_rows:
             if cls is not None and sup is not None:
@@ -94,7 +101,9 @@ class _Index:
         """Read the graph through SPARQL (any store) or an rdflib Graph."""
         queries = [internal_query("network_triples"), internal_query("network_subclasses")]
         if isinstance(graph, ParkGraph):
-            triples, subclasses = (graph.sparql(q).rows for q in queries)
+            direct = getattr(graph.store, "iri_subject_triples", None)  # the embedded Oxigraph store
+            triples = direct() if direct is not None else graph.sparql(queries[0]).rows
+            subclasses = graph.sparql(queries[1]).rows
         elif isinstance(graph, Graph):
             triples, subclasses = ([tuple(r) for r in graph.query(q)] for q in queries)
         else:
@@ -127,7 +136,11 @@ class _Index:
 
     def labels(self, node: Node) -> dict[str, str]:
         """The node's labels by language ('' for untagged), rdfs:label before skos:prefLabel."""
+        known = self._labels.get(node)
+        if known is not None:
+            return known
         found: dict[str, str] = {}
+        self._labels[node] = found
         for prop in _LABEL_PREDICATES:
             for value in sorted(self.values(node, prop), key=str):
                 if isinstance(value, Literal):
@@ -140,7 +153,7 @@ class _Index:
         for wanted in (lang, "ru" if lang == "en" else "en", ""):
             if wanted in found:
                 return found[wanted]
-        return short(str(node))
+        return _short(str(node))
 
     def predicate_label(self, prop: Node, lang: str) -> str:
         found = self.labels(prop)
@@ -185,6 +198,11 @@ def _pick_language(values: Sequence[Node], lang: str) -> list[Node]:
     return plain + tagged
 
 
+def _literal_order(term: Literal) -> tuple[str, str, str]:
+    """Literal values in one order whichever store (or query) returned them."""
+    return str(term), term.language or "", str(term.datatype or "")
+
+
 def _scalar_or_list(values: list[object]) -> object:
     return values[0] if len(values) == 1 else values
 
@@ -210,7 +228,7 @@ def _node_attributes(ix: _Index, node: Node, kind: Kind, lang: str) -> dict[str,
         "label_ru": labels.get("ru") or labels.get("") or ix.label(node, "ru"),
         "label_en": labels.get("en") or labels.get("") or ix.label(node, "en"),
         "alt_labels": sorted({str(v) for v in ix.values(node, SKOS.altLabel)}),
-        "class": short(str(cls)) if cls is not None else "",
+        "class": _short(str(cls)) if cls is not None else "",
         "class_iri": str(cls) if cls is not None else "",
         "class_label": _class_label(ix, cls, kind, lang),
         "kind": kind.key,
@@ -242,7 +260,7 @@ def _edge_attributes(ix: _Index, subject: Node, prop: Node, lang: str, provenanc
     sources = sorted(ix.values(provenance, SOURCE), key=str)
     return {
         "predicate": str(prop),
-        "predicate_short": short(str(prop)),
+        "predicate_short": _short(str(prop)),
         "label": ix.predicate_label(prop, lang),
         "label_ru": ix.predicate_label(prop, "ru"),
         "label_en": ix.predicate_label(prop, "en"),
@@ -315,7 +333,7 @@ def build_network(ix: _Index, *, lang: str = "en", collapse: bool = True) -> nx.
                         attrs["via"] = str(obj)
                         attrs["via_label"] = ix.label(obj, lang)
                     graph.add_edge(str(node), str(target), key=str(prop), **attrs)
-            literals = _pick_language([o for o in objects if isinstance(o, Literal)], lang)
+            literals = _pick_language(sorted((o for o in objects if isinstance(o, Literal)), key=_literal_order), lang)
             attr_values += [python_value(o) for o in literals if isinstance(o, Literal)]
             attr_values += [
                 ix.label(o, lang) for o in sorted(objects, key=str)
@@ -357,6 +375,183 @@ def neighbourhood(graph: nx.MultiDiGraph, node: str, depth: int) -> nx.MultiDiGr
     return graph.subgraph(reach).copy()
 
 
+_CHUNK = 500  # IRIs per VALUES block when fetching a neighbourhood
+_NOT_LINKS = _HANDLED | set(IRI_ATTRIBUTES)  # predicates that never make an edge
+
+
+def _select(graph: ParkGraph | Graph, query: str, bindings: dict[str, Node] | None = None) -> list[tuple]:
+    """The rows of a SELECT on a ParkGraph or an rdflib Graph."""
+    if isinstance(graph, ParkGraph):
+        return graph.store.query(query, bindings).rows  # parkgraph's own queries: no syntax check needed
+    if isinstance(graph, Graph):
+        return [tuple(r) for r in graph.query(query, initBindings=bindings or {})]
+    raise ParkgraphError(f"cannot build a network from {type(graph).__name__}", hint="pass a ParkGraph")
+
+
+class _Fetch:
+    """An `_Index` filled on demand: the triples of chosen subjects (all of them) and into chosen objects."""
+
+    def __init__(self, graph: ParkGraph | Graph):
+        self.graph = graph
+        self.ix = _Index([], _select(graph, internal_query("network_subclasses")))
+        self.incoming: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
+        self._out: set[Node] = set()
+        self._in: set[Node] = set()
+
+    def _fetch(self, query: str, var: str, nodes: Iterable[Node], done: set[Node]) -> list[tuple]:
+        todo = sorted({n for n in nodes if isinstance(n, URIRef) and n not in done}, key=str)
+        done.update(todo)
+        rows: list[tuple] = []
+        for start in range(0, len(todo), _CHUNK):
+            rows += _select(self.graph, inject_value_list(internal_query(query), var, todo[start:start + _CHUNK]))
+        return rows
+
+    def out(self, nodes: Iterable[Node]) -> None:
+        """Every triple of each node as subject."""
+        for s, p, o in self._fetch("network_out", "s", nodes, self._out):
+            if s is not None and p is not None and o is not None:
+                self.ix.props[s][p].append(o)
+                self.ix._labels.pop(s, None)
+
+    def into(self, nodes: Iterable[Node]) -> set[Node]:
+        """Every triple with each node as object; returns the subjects and fetches their own triples."""
+        subjects: set[Node] = set()
+        for s, p, o in self._fetch("network_in", "o", nodes, self._in):
+            if s is not None and p is not None and o is not None:
+                self.incoming[o].append((s, p))
+                subjects.add(s)
+        self.out(subjects)
+        return subjects
+
+    def objects(self, nodes: Iterable[Node]) -> set[Node]:
+        return {o for n in nodes for values in self.ix.props.get(n, {}).values() for o in values
+                if isinstance(o, URIRef)}
+
+    def nary(self, nodes: Iterable[Node]) -> set[Node]:
+        found = set()
+        for node in nodes:
+            kind = self.ix.kind(node)
+            if kind is not None and kind.nary:
+                found.add(node)
+        return found
+
+    def complete(self, nodes: set[Node]) -> None:
+        """Everything `build_network` reads to draw these entities, their edges, memberships and figures."""
+        self.out(nodes)
+        around = self.into(nodes) | self.objects(nodes)
+        self.out(around | {p for n in nodes for p in self.ix.props.get(n, {})} | {MEMBERSHIP_EDGE})
+        nary = self.nary(around)
+        self.into(nary)
+        inner = self.objects(nary)  # roles, intervals, indicators, sources, ...
+        self.out(inner)
+        self.out(self.objects(inner))  # the instants of intervals
+
+    def neighbours(self, node: Node) -> set[Node]:
+        """A superset of the entities one edge away from `node` (reads only completed triples)."""
+        found: set[Node] = set()
+        linked = {o for p, values in self.ix.props.get(node, {}).items() if p not in _NOT_LINKS for o in values}
+        linked |= {s for s, p in self.incoming.get(node, []) if p not in _NOT_LINKS}
+        for other in linked:
+            if not isinstance(other, URIRef):
+                continue
+            found.add(other)
+            if other in self.nary({other}):
+                found |= set(self.ix.values(other, MEMBER)) | set(self.ix.values(other, ORGANIZATION))
+                found |= {s for s, p in self.incoming.get(other, []) if p not in _NOT_LINKS}
+        return found
+
+    def is_entity(self, node: Node, collapse: bool) -> bool:
+        kind = self.ix.kind(node)
+        return isinstance(node, URIRef) and kind is not None and not (kind.nary and collapse)
+
+
+def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Node]:
+    """IRIs `focus` may name, `how`: "iri" (itself, or a prefixed name), "label" (an exact label, as
+    named.resolve_label finds it) or "folded" (labels equal, containing or close once folded as
+    analytics.normalize does)."""
+    from parkgraph.analytics import _QUOTES, normalize
+
+    found: set[Node] = set()
+    text = focus.strip()
+    if how == "iri":
+        if is_iri(text):
+            found.add(URIRef(text))
+        prefix, _, rest = text.partition(":")
+        if rest and prefix in PREFIXES and is_iri(str(PREFIXES[prefix]) + rest):
+            found.add(URIRef(str(PREFIXES[prefix]) + rest))
+        return found
+    if how == "label":
+        for variant in {text, _QUOTES.sub("", text).strip()}:
+            if variant:
+                rows = _select(graph, internal_query("resolve_label"), {"text": Literal(variant)})
+                found |= {row[0] for row in rows if isinstance(row[0], URIRef)}
+        return found
+    wanted = normalize(text)
+    names: dict[str, set[Node]] = defaultdict(set)
+    for node, label in _select(graph, internal_query("network_labels")):
+        if isinstance(node, URIRef) and label is not None:
+            names[normalize(str(label))].add(node)
+    keys = [k for k in names if wanted and wanted in k]
+    keys += difflib.get_close_matches(wanted, list(names), n=8, cutoff=0.6)
+    for key in keys:
+        found |= names[key]
+    return set(sorted(found, key=str)[:50])
+
+
+def _resolve_focus(graph: ParkGraph | Graph, focus: str, classes: Sequence[str] | None, lang: str,
+                   collapse: bool) -> str:
+    """The entity IRI `focus` names, by the rules (and errors) of analytics.find_entity, reading only candidates.
+
+    Each way of looking (IRI, exact label, folded labels) is tried in turn until one finds it; an
+    ambiguous name is an error at once, the last way's error (with its close candidates) otherwise.
+    """
+    from parkgraph.analytics import find_entity
+
+    for how in ("iri", "label", "folded"):
+        candidates = _focus_candidates(graph, focus, how)
+        if not candidates and how != "folded":
+            continue
+        fetch = _Fetch(graph)
+        fetch.complete(candidates)
+        network = build_network(fetch.ix, lang=lang, collapse=collapse)
+        network = network.subgraph([str(c) for c in candidates if str(c) in network]).copy()
+        if classes:
+            network = restrict_classes(network, classes)
+        try:
+            return find_entity(network, focus)
+        except ParkgraphError as exc:
+            if "ambiguous" in str(exc) or how == "folded":
+                raise
+    raise AssertionError("unreachable")
+
+
+def focus_network(graph: ParkGraph | Graph, focus: str, depth: int, *, lang: str = "en",
+                  classes: Sequence[str] | None = None, collapse: bool = True) -> nx.MultiDiGraph:
+    """`neighbourhood(to_networkx(graph, classes=…), focus, depth)`, reading only the triples it needs.
+
+    A breadth-first search by SPARQL from the focus fetches each reached entity's triples, the
+    triples pointing at it and the n-ary nodes (memberships, figures) around it, one step further
+    than `depth`; the network is then built from those triples by `build_network` itself.
+    """
+    if depth < 0:
+        raise ParkgraphError(f"depth must be 0 or more, not {depth}", hint="use --depth 1, 2, ...")
+    start = URIRef(_resolve_focus(graph, focus, classes, lang, collapse))
+    fetch = _Fetch(graph)
+    reached, frontier = {start}, {start}
+    for step in range(depth + 1):
+        fetch.complete(frontier)
+        if step == depth:
+            break
+        ahead = {n for node in frontier for n in fetch.neighbours(node)} - reached
+        fetch.out(ahead)
+        frontier = {n for n in ahead if fetch.is_entity(n, collapse)}
+        reached |= frontier
+    network = build_network(fetch.ix, lang=lang, collapse=collapse)
+    if classes:
+        network = restrict_classes(network, classes)
+    return neighbourhood(network, str(start), depth)
+
+
 def to_networkx(
     graph: ParkGraph | Graph,
     *,
@@ -373,6 +568,9 @@ def to_networkx(
     steps around it (default 2); `collapse=False` keeps memberships and figures as nodes.
     """
     check_lang(lang)
+    if focus is not None:
+        return focus_network(graph, focus, 2 if depth is None else depth, lang=lang, classes=classes,
+                             collapse=collapse)
     network = build_network(_Index.load(graph), lang=lang, collapse=collapse)
     if classes:
         network = restrict_classes(network, classes)

@@ -1,0 +1,102 @@
+"""to_networkx(focus=…) reads only the neighbourhood from the store, yet draws exactly what cutting it
+out of the whole network draws: the same nodes, edges and attributes, on the curated and a synthetic graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from parkgraph import ParkGraph, ParkgraphError
+from parkgraph.analytics import find_entity
+from parkgraph.network import _Index, build_network, focus_network, neighbourhood, restrict_classes, to_networkx
+from parkgraph.synth import SYNTH, SynthConfig, write_synthetic
+
+PGID = "https://w3id.org/parkgraph/id/"
+
+
+def _slow(pg: ParkGraph, focus: str, depth: int, **kwargs: object) -> nx.MultiDiGraph:
+    """The reference: the whole network, then the neighbourhood cut out of it."""
+    classes = kwargs.pop("classes", None)
+    full = build_network(_Index.load(pg), **kwargs)  # type: ignore[arg-type]
+    if classes:
+        full = restrict_classes(full, classes)  # type: ignore[arg-type]
+    return neighbourhood(full, find_entity(full, focus), depth)
+
+
+def _as_data(graph: nx.MultiDiGraph) -> tuple:
+    nodes = sorted((n, repr(sorted(d.items()))) for n, d in graph.nodes(data=True))
+    edges = sorted((u, v, k, repr(sorted(d.items()))) for u, v, k, d in graph.edges(keys=True, data=True))
+    return dict(graph.graph), nodes, edges
+
+
+def assert_same(pg: ParkGraph, focus: str, depth: int, **kwargs: object) -> nx.MultiDiGraph:
+    fast = focus_network(pg, focus, depth, **kwargs)  # type: ignore[arg-type]
+    slow = _slow(pg, focus, depth, **kwargs)
+    assert _as_data(fast) == _as_data(slow), (focus, depth, kwargs)
+    return fast
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> ParkGraph:
+    path = Path(tmp_path_factory.mktemp("synth")) / "synth.nt"
+    write_synthetic(path, SynthConfig(seed=5, parks=3, residents=60))
+    root = Path(__file__).resolve().parents[1]
+    return ParkGraph.open("memory", files=[root / "ontology" / "parkgraph.ttl", path])
+
+
+CURATED_FOCI = [
+    "Фарид Закиров",  # a person: memberships, speeches
+    "«Закиров»",  # an alternative label in quotes
+    "SCO",  # an intergovernmental organization with dated member countries
+    "pgid:place/russia",  # a prefixed name
+    PGID + "event/innoprom-2025",  # an IRI
+    "kip master",  # a park with figures, by a folded label
+]
+
+
+@pytest.mark.parametrize("focus", CURATED_FOCI)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_curated_neighbourhood_is_the_cut_out_one(pg: ParkGraph, focus: str, depth: int) -> None:
+    fast = assert_same(pg, focus, depth)
+    assert fast.number_of_nodes() > 1
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_curated_variants(pg: ParkGraph, depth: int) -> None:
+    assert_same(pg, "SCO", depth, lang="ru")
+    assert_same(pg, "SCO", depth, collapse=False)
+    assert_same(pg, "Farid Zakirov", depth, classes=["person", "organization", "association", "intergovernmental"])
+
+
+SYNTH_FOCI = ["park/0", "park/2", "company/0", "person/company-23", "place/city-1", "event/0", "place/russia"]
+
+
+@pytest.mark.parametrize("focus", SYNTH_FOCI)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_synthetic_neighbourhood_is_the_cut_out_one(synthetic: ParkGraph, focus: str, depth: int) -> None:
+    iri = PGID + focus if focus == "place/russia" else SYNTH + focus
+    fast = assert_same(synthetic, iri, depth)
+    assert fast.number_of_nodes() > 1
+
+
+def test_synthetic_by_label(synthetic: ParkGraph) -> None:
+    full = to_networkx(synthetic)
+    label = full.nodes[SYNTH + "park/1"]["label_en"]
+    assert assert_same(synthetic, label.upper(), 2).number_of_nodes() > 1
+
+
+def test_to_networkx_uses_the_fast_path(pg: ParkGraph) -> None:
+    assert _as_data(to_networkx(pg, focus="SCO", depth=2)) == _as_data(_slow(pg, "SCO", 2))
+
+
+def test_focus_errors_are_find_entitys(pg: ParkGraph) -> None:
+    with pytest.raises(ParkgraphError, match="no entity is called 'Zakirof Farid'; did you mean: .*Zakirov"):
+        to_networkx(pg, focus="Zakirof Farid", depth=1)
+    with pytest.raises(ParkgraphError, match="no entity is called"):
+        to_networkx(pg, focus="qqqqqqqqqqqqqqqqqqqq", depth=1)
+    with pytest.raises(ParkgraphError, match="depth must be"):
+        to_networkx(pg, focus="SCO", depth=-1)
+    with pytest.raises(ParkgraphError, match="no entity is called"):
+        to_networkx(pg, focus="SCO", depth=1, classes=["person"])
