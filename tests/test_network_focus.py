@@ -7,6 +7,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from rdflib import URIRef
 
 from parkgraph import ParkGraph, ParkgraphError
 from parkgraph.analytics import find_entity
@@ -100,3 +101,14 @@ def test_focus_errors_are_find_entitys(pg: ParkGraph) -> None:
         to_networkx(pg, focus="SCO", depth=-1)
     with pytest.raises(ParkgraphError, match="no entity is called"):
         to_networkx(pg, focus="SCO", depth=1, classes=["person"])
+
+
+def test_an_edge_through_a_membership(pg: ParkGraph) -> None:
+    """A link to a membership draws an edge to its organization ("via"): the search must follow it."""
+    graph = pg.to_rdflib()
+    event, membership = URIRef(PGID + "event/innoprom-2025"), URIRef(PGID + "membership/sco-china")
+    graph.add((event, URIRef("https://schema.org/about"), membership))
+    for depth in (1, 2):
+        fast = assert_same(graph, "SCO", depth)  # type: ignore[arg-type]
+        via = [d for _, _, d in fast.in_edges(PGID + "org/sco", data=True) if d.get("via") == str(membership)]
+        assert via and str(event) in fast
