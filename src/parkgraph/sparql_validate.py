@@ -14,18 +14,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.labels import display_label
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
 from parkgraph.stores.oxigraph import bulk_format, to_oxigraph, to_rdflib
-from parkgraph.validate import Problem, SubjectLines, ValidationReport, check_consistency, disjointness_problem, qname
+from parkgraph.validate import (
+    Problem,
+    SubjectLines,
+    ValidationReport,
+    check_consistency,
+    disjointness_problem,
+    shacl_problem,
+    sort_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -85,25 +92,7 @@ def label_graph(store: ox.Store, nodes: set[Node]) -> Graph:
 
 def to_problems(violations: Sequence[Violation], labels: Graph, lines: SubjectLines) -> list[Problem]:
     """The same Problems `check_shacl` builds from pyshacl's report."""
-    problems = []
-    for v in violations:
-        text = v.message
-        if v.value is not None and v.value != v.focus and isinstance(v.value, Literal | URIRef):
-            text += f" (value: {v.value.n3(labels.namespace_manager)})"
-        file, line = lines.find(str(v.focus)) if isinstance(v.focus, URIRef) else (None, None)
-        problems.append(
-            Problem(
-                "shacl",
-                text,
-                file=file,
-                line=line,
-                focus=str(v.focus),
-                label=display_label(labels, v.focus),
-                path=qname(labels, v.path) if v.path is not None else None,
-            )
-        )
-    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.focus or "", p.message))
-    return problems
+    return sort_problems([shacl_problem(labels, v.focus, v.path, v.message, v.value, lines) for v in violations])
 
 
 def check_shacl_sparql(store: ox.Store, shapes: Graph, lines: SubjectLines) -> list[Problem]:

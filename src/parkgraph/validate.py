@@ -142,27 +142,41 @@ def check_shacl(graph: Graph, shapes: Graph, lines: SubjectLines) -> list[Proble
     # Only the report's own sh:result nodes: pyshacl nests the inner results of sh:node under
     # sh:detail, and those explain the outer result rather than being problems of their own.
     for result in results.objects(None, SH.result):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
         message = results.value(result, SH.resultMessage)
-        value = results.value(result, SH.value)
-        text = str(message) if message is not None else "does not conform to its shape"
-        if value is not None and value != focus and isinstance(value, Literal | URIRef):
-            text += f" (value: {value.n3(graph.namespace_manager)})"
-        file, line = lines.find(str(focus)) if isinstance(focus, URIRef) else (None, None)
         problems.append(
-            Problem(
-                "shacl",
-                text,
-                file=file,
-                line=line,
-                focus=str(focus),
-                label=display_label(graph, focus) if focus is not None else None,
-                path=qname(graph, path) if path is not None else None,
+            shacl_problem(
+                graph,
+                results.value(result, SH.focusNode),
+                results.value(result, SH.resultPath),
+                str(message) if message is not None else "does not conform to its shape",
+                results.value(result, SH.value),
+                lines,
             )
         )
-    problems.sort(key=lambda p: (p.file or "", p.line or 0, p.focus or "", p.message))
-    return problems
+    return sort_problems(problems)
+
+
+def shacl_problem(
+    graph: Graph, focus: Node | None, path: Node | None, message: str, value: Node | None, lines: SubjectLines
+) -> Problem:
+    """The Problem for one SHACL result, located by its focus node (labels and prefixes from `graph`)."""
+    if value is not None and value != focus and isinstance(value, Literal | URIRef):
+        message += f" (value: {value.n3(graph.namespace_manager)})"
+    file, line = lines.find(str(focus)) if isinstance(focus, URIRef) else (None, None)
+    return Problem(
+        "shacl",
+        message,
+        file=file,
+        line=line,
+        focus=str(focus),
+        label=display_label(graph, focus) if focus is not None else None,
+        path=qname(graph, path) if path is not None else None,
+    )
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems in file, line, focus and message order, the same for every engine."""
+    return sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.focus or "", p.message))
 
 
 def check_consistency(graph: Graph, lines: SubjectLines) -> list[Problem]:
