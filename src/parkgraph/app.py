@@ -31,6 +31,31 @@ StoreOption = Annotated[
     ),
 ]
 
+AllowUpdateOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-update", help="Accept SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP …); refused otherwise."
+    ),
+]
+
+AllowUrlOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-url",
+        help="A URL that SERVICE and LOAD may reach (repeat for more; one ending in '/' allows all under it). "
+        "Without it federated queries and LOAD are refused.",
+    ),
+]
+
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Stop a query after this many seconds (it runs in a worker process that is ended); 0: no limit.",
+        envvar="PARKGRAPH_TIMEOUT",
+    ),
+]
+
 LangOption = Annotated[
     str,
     typer.Option("--lang", "-l", help="Language of labels: ru or en (falls back to the other)."),

@@ -34,6 +34,17 @@ class ParkgraphError(Exception):
             text += f"\n  hint: {self.hint}"
         return text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep file, line and hint when the error crosses from a query worker process to the caller.
+        return (_rebuild, (type(self), self.message, self.__dict__))
+
+
+def _rebuild(cls: type[ParkgraphError], message: str, state: dict[str, object]) -> ParkgraphError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class RdfSyntaxError(ParkgraphError):
     """An RDF file that does not parse."""
@@ -45,3 +56,15 @@ class QueryError(ParkgraphError):
 
 class StoreError(ParkgraphError):
     """A store that cannot be opened, reached or written."""
+
+
+class RefusedError(ParkgraphError):
+    """Something parkgraph will not do unless the user allows it: an update, a SERVICE call, a LOAD."""
+
+
+class QueryTimeout(QueryError):
+    """A query stopped because it ran past its time limit."""
+
+
+class ResultTooLarge(QueryError):
+    """An answer with more rows than the limit allows."""

@@ -9,7 +9,10 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from parkgraph import paths
+from parkgraph.errors import ResultTooLarge
+from parkgraph.limits import QueryPool
 from parkgraph.named import NamedQuery, all_queries, load_query
+from parkgraph.policy import READ_ONLY, Policy
 from parkgraph.results import QueryResult
 from parkgraph.store import Store, open_store
 from parkgraph.syntax import check_query
@@ -23,8 +26,20 @@ class ParkGraph:
     True
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy = READ_ONLY,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        workers: int = 1,
+    ) -> None:
         self.store = store
+        self.policy = policy
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.workers = workers
+        self._pool: QueryPool | None = None
 
     @classmethod
     def open(
@@ -32,35 +47,84 @@ class ParkGraph:
         store: str = "memory",
         files: Sequence[Path | str] | None = None,
         seed: bool = False,
+        *,
+        allow_update: bool = False,
+        allow_urls: Iterable[str] = (),
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        workers: int = 1,
     ) -> ParkGraph:
         """Open a graph: "memory", "oxigraph:PATH" or an http(s):// SPARQL endpoint.
 
         The memory store loads `files` (default: ontology + data). A persistent or remote store
         opens what it holds and adds `files` if given; with `seed=True` an empty one is first
         filled with the default files.
+
+        Safe by default: SPARQL updates are refused unless `allow_update`, and SERVICE / LOAD may
+        reach only the URLs in `allow_urls`. With `timeout` (seconds) every query runs in one of
+        `workers` worker processes and is stopped when it overruns; `max_rows` caps an answer's size.
         """
         backend = open_store(store)
         if store == "memory":
             backend.load([Path(f) for f in (files or paths.default_files())])
-            return cls(backend)
-        if seed and len(backend) == 0:
-            backend.load(paths.default_files())
-        if files:
-            backend.load([Path(f) for f in files])
-        return cls(backend)
+        else:
+            if seed and len(backend) == 0:
+                backend.load(paths.default_files())
+            if files:
+                backend.load([Path(f) for f in files])
+        policy = Policy.of(allow_update, allow_urls)
+        return cls(backend, policy, timeout=timeout, max_rows=max_rows, workers=workers)
 
     def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update on the store."""
+        """Run a SPARQL 1.1 Update on the store (refused unless the graph was opened with allow_update)."""
+        self.policy.check_update(sparql)
         self.store.update(sparql)
+        self._refresh_workers()
 
     def load(self, files: Iterable[Path | str]) -> int:
-        """Add RDF files to the graph; returns the number of triples afterwards."""
-        return self.store.load([Path(f) for f in files])
+        """Add RDF files to the graph (all or nothing); returns the number of triples afterwards."""
+        count = self.store.load([Path(f) for f in files])
+        self._refresh_workers()
+        return count
 
     def sparql(self, query: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        """Run an ad hoc SPARQL query; `bindings` pre-bind variables to RDF terms."""
+        """Run an ad hoc SPARQL query; `bindings` pre-bind variables to RDF terms.
+
+        Raises QueryError for bad syntax, RefusedError for a SERVICE call that is not allowed,
+        QueryTimeout past the time limit and ResultTooLarge past `max_rows`.
+        """
         check_query(query)  # the same syntax errors, with line and column, on every store
-        return self.store.query(query, bindings)
+        self.policy.check_query(query)
+        if self.timeout is not None:
+            return self._workers().query(query, bindings)
+        result = self.store.query(query, bindings)
+        if self.max_rows is not None and len(result) > self.max_rows:
+            raise ResultTooLarge(
+                f"the answer has {len(result):,} rows, more than the limit of {self.max_rows:,}",
+                hint="narrow the query or add LIMIT",
+            )
+        return result
+
+    def _workers(self) -> QueryPool:
+        if self._pool is None:
+            self._pool = QueryPool(self.store, self.workers, self.timeout, self.max_rows)
+        return self._pool
+
+    def _refresh_workers(self) -> None:
+        if self._pool is not None:
+            self._pool.restart()
+
+    def close(self) -> None:
+        """Stop the query worker processes, if any ran (the store itself stays usable)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> ParkGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def query(self, name: str, lang: str = "en", **params: object) -> QueryResult:
         """Run the named query `name` (see `queries()`), labels in `lang`, parameters as keywords.

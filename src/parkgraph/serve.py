@@ -3,12 +3,19 @@
 GET /sparql?query=…, POST form (query= or update=), POST application/sparql-query and
 application/sparql-update. SELECT/ASK answers in SPARQL JSON, XML, CSV or TSV and
 CONSTRUCT/DESCRIBE graphs in Turtle, JSON-LD or N-Triples, as the Accept header asks.
-Updates are refused (403) unless the server was started with allow_update.
+Updates are refused (403) unless the server was started with allow_update, and then need the bearer
+token if one was set (401). Queries run in worker processes with a time limit (503 when stopped) and
+a cap on the answer's size (422); request bodies above a limit get 413; SERVICE and LOAD reach only
+allow-listed URLs (403). See SECURITY.md.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import threading
+from contextlib import contextmanager
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from rdflib.query import Result
 from rdflib.term import Variable
 
-from parkgraph.errors import ParkgraphError, QueryError
+from parkgraph.errors import ParkgraphError, QueryError, QueryTimeout, RefusedError, ResultTooLarge
 from parkgraph.graph import ParkGraph
 from parkgraph.output import render_text
 from parkgraph.results import QueryResult
@@ -39,6 +46,52 @@ GRAPH_TYPES = {
     "text/plain": "nt",
 }
 FORM = "application/x-www-form-urlencoded"
+DEFAULT_MAX_BODY = 1024 * 1024  # bytes of a POSTed query or update
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def is_loopback(host: str) -> bool:
+    """True if `host` is an address (or name) only this machine can reach."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ReadWriteLock:
+    """Many queries at once, or one update alone (the workers must not read while the store changes)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def reading(self):  # noqa: ANN201 - a context manager
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self):  # noqa: ANN201 - a context manager
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._writing = True
+            self._cond.wait_for(lambda: self._readers == 0)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
 
 
 def negotiate(accept: str | None, offered: dict[str, str]) -> str | None:
@@ -130,7 +183,21 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         if not self._path_ok():
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._error(HTTPStatus.BAD_REQUEST, "the Content-Length header is not a valid length")
+            return
+        if length > self.server.max_body:
+            self.close_connection = True  # the body is not read: do not reuse the connection
+            self._error(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                f"the request body has {length:,} bytes, more than this endpoint's limit of {self.server.max_body:,}",
+            )
+            return
         body = self.rfile.read(length).decode("utf-8", errors="replace")
         media = (self.headers.get("Content-Type") or FORM).split(";")[0].strip().lower()
         if media == "application/sparql-query":
@@ -154,13 +221,19 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def _query(self, text: str) -> None:
         try:
             self._answer(text)
+        except RefusedError as err:
+            self._error(HTTPStatus.FORBIDDEN, str(err))
+        except QueryTimeout as err:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(err))
+        except ResultTooLarge as err:
+            self._error(HTTPStatus.UNPROCESSABLE_ENTITY, str(err))
         except QueryError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err))
         except Exception as err:  # a store or serializer failure: tell the client rather than drop the connection
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(err).__name__}: {err}")
 
     def _answer(self, text: str) -> None:
-        with self.server.lock:
+        with self.server.lock.reading():
             result = self.server.graph.sparql(text)
         accept = self.headers.get("Accept")
         if result.kind == "graph":
@@ -180,14 +253,34 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def _not_acceptable(self, offered: dict[str, str]) -> None:
         self._error(HTTPStatus.NOT_ACCEPTABLE, "this answer can be given as: " + ", ".join(offered))
 
+    def _authorised(self) -> bool:
+        """True if no token is set or the request carries it as `Authorization: Bearer TOKEN`."""
+        token = self.server.token
+        if not token:
+            return True
+        scheme, _, given = (self.headers.get("Authorization") or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
     def _update(self, text: str) -> None:
         if not self.server.allow_update:
             message = "this endpoint is read-only; start it with `parkgraph serve --allow-update` to accept updates"
             self._error(HTTPStatus.FORBIDDEN, message)
             return
+        if not self._authorised():
+            body = b"updates need the endpoint's token: send the header 'Authorization: Bearer TOKEN'\n"
+            self.send_response(HTTPStatus.UNAUTHORIZED)
+            self.send_header("WWW-Authenticate", 'Bearer realm="parkgraph"')
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         try:
-            with self.server.lock:
+            with self.server.lock.writing():
                 self.server.graph.update(text)
+        except RefusedError as err:
+            self._error(HTTPStatus.FORBIDDEN, str(err))
+            return
         except QueryError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err))
             return
@@ -198,19 +291,47 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
 
 class SparqlServer(ThreadingHTTPServer):
-    """A threaded HTTP server answering SPARQL over one ParkGraph (one request at a time on the store)."""
+    """A threaded HTTP server answering SPARQL over one ParkGraph.
+
+    Queries run concurrently in the graph's worker processes (ParkGraph.open(timeout=…, workers=…));
+    an update waits for running queries, runs alone, then the workers restart to see it.
+    Only loopback addresses unless `public` is set.
+    """
 
     daemon_threads = True
 
     def __init__(
-        self, graph: ParkGraph, host: str = "127.0.0.1", port: int = 8000, allow_update: bool = False,
+        self,
+        graph: ParkGraph,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        allow_update: bool = False,
         verbose: bool = False,
+        *,
+        public: bool = False,
+        max_body: int = DEFAULT_MAX_BODY,
+        token: str | None = None,
     ) -> None:
+        if not public and not is_loopback(host):
+            raise RefusedError(
+                f"refusing to listen on {host}: other machines could reach the endpoint",
+                hint="keep the default 127.0.0.1, or add --public if the graph may be queried from the network",
+            )
+        if allow_update and not graph.policy.allow_update:
+            # Starting the server with updates allowed is the user's explicit say-so for this graph.
+            graph.policy = replace(graph.policy, allow_update=True)
         self.graph = graph
         self.allow_update = allow_update
         self.verbose = verbose
-        self.lock = threading.Lock()
+        self.max_body = max_body
+        self.token = token
+        self.lock = ReadWriteLock()
         super().__init__((host, port), SparqlHandler)
+
+    def server_close(self) -> None:
+        """Stop listening and stop the graph's query workers."""
+        super().server_close()
+        self.graph.close()
 
     @property
     def url(self) -> str:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -42,6 +43,10 @@ class Store(Protocol):
         """The whole graph as an rdflib Graph (for SHACL, reasoning and networkx)."""
         ...
 
+    def worker_copy(self) -> Store:
+        """A handle on the same data for a forked query worker process (see parkgraph.limits)."""
+        ...
+
     def __len__(self) -> int: ...
 
 
@@ -54,16 +59,25 @@ class MemoryStore:
         self.graph = bind_prefixes(graph if graph is not None else Graph())
 
     def load(self, paths: Iterable[Path]) -> int:
+        """Add the triples of `paths`, all or nothing: they are parsed aside and added once all parsed."""
+        paths = [Path(p) for p in paths]
+        check_memory_size(paths)
+        parsed = Graph()
         for path in paths:
-            path = Path(path)
             if path.suffix.lower() in (".trig", ".nq"):
                 # A plain Graph would drop the named graphs' triples: take the union of all of them.
                 dataset = parse_into(Dataset(), path)
-                for s, p, o, _graph in dataset.quads((None, None, None, None)):
-                    self.graph.add((s, p, o))
+                parsed.addN((s, p, o, parsed) for s, p, o, _graph in dataset.quads((None, None, None, None)))
             else:
-                parse_into(self.graph, path)
+                parse_into(parsed, path)
+        for prefix, namespace in parsed.namespaces():
+            self.graph.bind(prefix, namespace, override=False)
+        self.graph.addN((s, p, o, self.graph) for s, p, o in parsed)
         return len(self.graph)
+
+    def worker_copy(self) -> MemoryStore:
+        """The store itself: a forked worker holds its own copy of the parent's graph."""
+        return self
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         try:
@@ -85,6 +99,39 @@ class MemoryStore:
 
     def __len__(self) -> int:
         return len(self.graph)
+
+
+MEMORY_MAX_MB_DEFAULT = 200  # input files above this size are better off in the Oxigraph store
+
+
+def memory_max_bytes() -> int:
+    """How many bytes of input files the memory store takes: PARKGRAPH_MEMORY_MAX_MB, else 200 MB."""
+    raw = os.environ.get("PARKGRAPH_MEMORY_MAX_MB", "").strip()
+    try:
+        megabytes = float(raw) if raw else MEMORY_MAX_MB_DEFAULT
+    except ValueError:
+        raise StoreError(
+            f"PARKGRAPH_MEMORY_MAX_MB must be a number of megabytes, not '{raw}'",
+            hint="e.g. PARKGRAPH_MEMORY_MAX_MB=500",
+        ) from None
+    return int(megabytes * 1024 * 1024)
+
+
+def check_memory_size(paths: list[Path]) -> None:
+    """Refuse input too large for rdflib in memory (it needs about 2 KB of RAM per triple) before parsing it."""
+    limit = memory_max_bytes()
+    sizes = [(p, p.stat().st_size) for p in paths if p.is_file()]
+    total = sum(size for _p, size in sizes)
+    if total <= limit:
+        return
+    biggest = max(sizes, key=lambda item: item[1])[0]
+    raise StoreError(
+        f"{total / 2**20:,.0f} MB of RDF is too large for the in-memory store (limit {limit / 2**20:,.0f} MB, "
+        f"about {limit // 140:,} triples)",
+        file=str(biggest),
+        hint=f"load it into the embedded Oxigraph store instead: parkgraph load --store oxigraph:./pg.db {biggest} "
+        "(then query with --store oxigraph:./pg.db), or raise PARKGRAPH_MEMORY_MAX_MB",
+    )
 
 
 def _syntax_error(exc: ParseBaseException) -> QueryError:

@@ -2,24 +2,121 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
-from pyparsing import ParseBaseException
+from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Variable
 
 from parkgraph.errors import QueryError
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Where a query or update would make the process go: SERVICE endpoints and LOAD sources.
+
+    Each is an IRI string, or None for a variable endpoint (`SERVICE ?x`), which no allow-list can vouch for.
+    """
+
+    services: tuple[str | None, ...] = ()
+    loads: tuple[str, ...] = ()
+
+
+def _walk(node: object) -> Iterator[CompValue]:
+    """Every CompValue of a parse tree, depth first."""
+    if isinstance(node, CompValue):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list | tuple | ParseResults):
+        for value in node:
+            yield from _walk(value)
+
+
+def _prefixes(prologue: object, known: dict[str, str]) -> dict[str, str]:
+    """The prefixes a prologue declares, added to `known` (later declarations win, as in SPARQL)."""
+    found = dict(known)
+    for node in _walk(prologue):
+        if node.name == "PrefixDecl":
+            found[node.get("prefix") or ""] = str(node["iri"])
+    return found
+
+
+def _iri(term: object, prefixes: dict[str, str]) -> str | None:
+    """An IRI, a prefixed name resolved with `prefixes`, or None for a variable."""
+    if isinstance(term, Variable):
+        return None
+    if isinstance(term, CompValue) and term.name == "pname":
+        prefix = term.get("prefix") or ""
+        return prefixes.get(prefix, f"{prefix}:") + (term.get("localname") or "")
+    return str(term)
+
+
+def _reach(tree: object, prefixes: dict[str, str]) -> Reach:
+    services: list[str | None] = []
+    loads: list[str] = []
+    for node in _walk(tree):
+        if node.name == "ServiceGraphPattern":
+            services.append(_iri(node["term"], prefixes))
+        elif node.name == "Load":
+            loads.append(_iri(node["iri"], prefixes) or "")
+    return Reach(tuple(services), tuple(loads))
+
+
 @lru_cache(maxsize=256)
-def _parse_error(query: str) -> tuple[str, int, int, str] | None:
-    """(message, line, column, offending line) of the first syntax error, or None if it parses."""
+def _analyse(query: str) -> tuple[tuple[str, int, int, str] | None, Reach]:
+    """(message, line, column, offending line) of the first syntax error or None, and the query's reach."""
     try:
-        parseQuery(query)
+        tree = parseQuery(query)
     except ParseBaseException as exc:
-        return str(exc.msg), int(exc.lineno), int(exc.col), str(exc.line)
-    return None
+        return (str(exc.msg), int(exc.lineno), int(exc.col), str(exc.line)), Reach()
+    return None, _reach(tree, _prefixes(tree[0], {}))
+
+
+def _parse_error(query: str) -> tuple[str, int, int, str] | None:
+    return _analyse(query)[0]
+
+
+def query_reach(query: str) -> Reach:
+    """The SERVICE endpoints a (syntactically valid) query calls."""
+    check_query(query)
+    return _analyse(query)[1]
+
+
+@lru_cache(maxsize=64)
+def update_reach(update: str) -> Reach:
+    """The SERVICE endpoints and LOAD sources of a SPARQL Update; QueryError with line and column if it is not one."""
+    try:
+        tree = parseUpdate(update)
+    except ParseBaseException as exc:
+        pointer = " " * (exc.col - 1) + "^"
+        raise QueryError(
+            f"SPARQL Update syntax error: {exc.msg}\n  {exc.line}\n  {pointer}",
+            file="<update>",
+            line=exc.lineno,
+            column=exc.col,
+            hint="fix the update at that place and run again",
+        ) from exc
+    services: list[str | None] = []
+    loads: list[str] = []
+    prefixes: dict[str, str] = {}
+    # Each operation sees the prefixes declared before it, as rdflib and Oxigraph resolve them.
+    for prologue, request in zip(tree.get("prologue") or [], tree.get("request") or [], strict=False):
+        prefixes = _prefixes(prologue, prefixes)
+        reach = _reach(request, prefixes)
+        services += reach.services
+        loads += reach.loads
+    return Reach(tuple(services), tuple(loads))
+
+
+def is_update(text: str) -> bool:
+    """True if `text` is a SPARQL Update rather than a query."""
+    return _parse_error(text) is not None and _is_update(text)
 
 
 def _is_update(query: str) -> bool:
@@ -39,7 +136,8 @@ def check_query(query: str, file: str | None = None) -> None:
         raise QueryError(
             "this is a SPARQL update, not a query",
             file=file,
-            hint="parkgraph query runs SELECT, ASK, CONSTRUCT and DESCRIBE only",
+            hint="queries are SELECT, ASK, CONSTRUCT or DESCRIBE; an update runs only where updates are allowed "
+            "(parkgraph query --allow-update, serve --allow-update, ParkGraph.open(allow_update=True).update())",
         )
     message, line, column, text = found
     pointer = " " * (column - 1) + "^"
@@ -67,4 +165,4 @@ def prepare(query: str, namespaces: tuple[tuple[str, str], ...] = ()) -> Query:
         raise QueryError(f"cannot use the query: {exc}", hint="declare every prefix with PREFIX") from exc
 
 
-__all__ = ["check_query", "prepare"]
+__all__ = ["Reach", "check_query", "is_update", "prepare", "query_reach", "update_reach"]

@@ -6,17 +6,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rdflib import Literal
+from rdflib.namespace import XSD
 from rich.table import Table
 from rich.text import Text
 
-from parkgraph.app import StoreOption, app, console
+from parkgraph.app import AllowUpdateOption, AllowUrlOption, StoreOption, TimeoutOption, app, console
 from parkgraph.errors import QueryError
 from parkgraph.graph import ParkGraph
 from parkgraph.labels import LANGUAGES
+from parkgraph.limits import DEFAULT_TIMEOUT
 from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query, parse_named_query
 from parkgraph.output import FORMATS, check_format, known_format, render_text, to_table
 from parkgraph.results import QueryResult
-from parkgraph.syntax import check_query
+from parkgraph.syntax import check_query, is_update
 
 
 @app.command("queries")
@@ -85,12 +88,16 @@ def run_query(
     if expression is not None:
         if params and set(params) != {"lang"}:
             raise QueryError("-e takes no --param", hint="put the query in a file with '# param:' lines, or name it")
+        if is_update(expression):  # refused with a clear message unless --allow-update
+            return _run_update(graph, expression), None
         check_query(expression)  # positions as the user wrote them, before prefixes are added
         return graph.sparql(add_known_prefixes(expression)), None
     if file is not None:
         if not file.is_file():
             raise QueryError(f"no such query file: {file}", file=str(file), hint="check the path")
         text = file.read_text(encoding="utf-8")
+        if is_update(text):
+            return _run_update(graph, text), None
         check_query(text, file=str(file))
         named = parse_named_query(text, file.stem, file, require_title=False)  # '# param:' lines work here too
     else:
@@ -99,6 +106,18 @@ def run_query(
         params.pop("lang", None)
     bindings = named.bind(params, resolve=graph.sparql)
     return graph.sparql(add_known_prefixes(named.text), bindings), named.title or None
+
+
+def _run_update(graph: ParkGraph, text: str) -> QueryResult:
+    """Run an allowed SPARQL Update; the answer is the triple count before and after."""
+    before = len(graph)
+    graph.update(add_known_prefixes(text))
+    row = (_count(before), _count(len(graph)))
+    return QueryResult(kind="select", vars=["triplesBefore", "triplesAfter"], rows=[row])
+
+
+def _count(number: int) -> Literal:
+    return Literal(number, datatype=XSD.integer)
 
 
 @app.command("query")
@@ -121,12 +140,16 @@ def query_command(
         ),
     ] = None,
     store: StoreOption = "memory",
+    allow_update: AllowUpdateOption = False,
+    allow_url: AllowUrlOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Run a named query, a query file or a SPARQL expression and print the answer."""
     params = parse_params(param)
     fmt = known_format(fmt)  # an unknown format fails before the graph is loaded
-    graph = ParkGraph.open(store)
-    result, title = run_query(graph, name, file, expression, params, lang)
+    graph = ParkGraph.open(store, allow_update=allow_update, allow_urls=allow_url or (), timeout=timeout or None)
+    with graph:
+        result, title = run_query(graph, name, file, expression, params, lang)
     chosen = check_format(result, fmt)
     if chosen == "table":
         console.print(to_table(result, title=title))

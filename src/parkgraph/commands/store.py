@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from parkgraph import paths
-from parkgraph.app import StoreOption, app, console, err_console
-from parkgraph.errors import StoreError
+from parkgraph.app import AllowUrlOption, StoreOption, TimeoutOption, app, console, err_console
+from parkgraph.errors import RefusedError, StoreError
 from parkgraph.graph import ParkGraph
+from parkgraph.limits import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, DEFAULT_WORKERS
+from parkgraph.serve import DEFAULT_MAX_BODY
 
 
 @app.command("load")
@@ -41,10 +43,13 @@ def load_command(
 @app.command("serve")
 def serve_command(
     store: StoreOption = "memory",
-    host: Annotated[str, typer.Option(help="Address to listen on; keep 127.0.0.1 unless others must reach it.")] = (
-        "127.0.0.1"
-    ),
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; anything but a loopback address needs --public.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8000,
+    public: Annotated[
+        bool, typer.Option("--public", help="Allow a --host other machines can reach (prints a warning).")
+    ] = False,
     allow_update: Annotated[
         bool,
         typer.Option(
@@ -53,21 +58,64 @@ def serve_command(
             "on the memory store changes last until the server stops.",
         ),
     ] = False,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="PARKGRAPH_TOKEN", help="Require 'Authorization: Bearer TOKEN' on updates."
+        ),
+    ] = None,
+    allow_url: AllowUrlOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Refuse answers with more rows (or triples) than this; 0: no limit.")
+    ] = DEFAULT_MAX_ROWS,
+    max_body: Annotated[
+        int, typer.Option("--max-body", help="Refuse request bodies larger than this many bytes.")
+    ] = DEFAULT_MAX_BODY,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Queries answered at once, each in its own worker process.")
+    ] = DEFAULT_WORKERS,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request to stderr.")] = False,
 ) -> None:
     """Serve the graph as a SPARQL 1.1 Protocol endpoint at http://HOST:PORT/sparql until Ctrl-C."""
-    from parkgraph.serve import SparqlServer
+    from parkgraph.serve import SparqlServer, is_loopback
 
-    graph = ParkGraph.open(store)
+    if workers < 1:
+        raise StoreError(f"--workers must be at least 1, not {workers}", hint="e.g. --workers 2")
+    if not public and not is_loopback(host):
+        raise RefusedError(
+            f"refusing to listen on {host}: other machines could reach the endpoint",
+            hint="keep the default 127.0.0.1, or add --public if the graph may be queried from the network",
+        )
+    graph = ParkGraph.open(
+        store, allow_update=allow_update, allow_urls=allow_url or (), timeout=timeout or None,
+        max_rows=max_rows or None, workers=workers,
+    )
     try:
-        server = SparqlServer(graph, host, port, allow_update=allow_update, verbose=verbose)
+        server = SparqlServer(
+            graph, host, port, allow_update=allow_update, verbose=verbose, public=public, max_body=max_body,
+            token=token,
+        )
     except OSError as exc:
         raise StoreError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             hint="choose another --port (0 picks a free one)",
         ) from exc
+    if public and not is_loopback(host):
+        err_console.print(
+            f"warning: listening on {host}: anyone who can reach this machine can query the graph"
+            + (" and, with the token or without one if none is set, change it" if allow_update else ""),
+            markup=False,
+        )
+    if allow_update and not token:
+        err_console.print("warning: updates are allowed without a token (set --token or PARKGRAPH_TOKEN)", markup=False)
     mode = "read-write" if allow_update else "read-only"
-    console.print(f"SPARQL endpoint at {server.url} ({mode}; {len(graph)} triples in {graph.store.name})")
+    limit = f"{timeout:g} s per query" if timeout else "no time limit"
+    console.print(
+        f"SPARQL endpoint at {server.url} ({mode}; {len(graph)} triples in {graph.store.name}; "
+        f"{workers} worker(s), {limit})",
+        markup=False,
+    )
     console.file.flush()
     try:
         server.serve_forever()

@@ -180,20 +180,27 @@ class OxigraphStore:
             )
 
     def load(self, paths: Iterable[Path]) -> int:
-        """Bulk-load Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML files (not held in memory)."""
+        """Bulk-load Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML files (not held in memory).
+
+        All or nothing: every file is parsed through before the first is loaded (bulk_load is not
+        transactional), so a file that breaks anywhere, even at its very end, leaves the store as it was.
+        """
         self._writable()
-        for path in paths:
-            path = Path(path)
-            fmt = bulk_format(path, "the Oxigraph store")
-            base = path.resolve().as_uri()
+        files = [(Path(p), bulk_format(Path(p), "the Oxigraph store")) for p in paths]
+        for path, fmt in files:
             try:
-                # Parse once before loading: bulk_load is not transactional, a bad file must add nothing.
-                for _ in ox.parse(path=str(path), format=fmt, base_iri=base):
+                for _ in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
                     pass
-                self.ox.bulk_load(path=str(path), format=fmt, base_iri=base)
             except SyntaxError as exc:
                 raise _rdf_syntax_error(path, exc) from exc
-            except OSError as exc:
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RdfSyntaxError(
+                    f"cannot read: {exc}", file=str(path), hint="check that the file is UTF-8 text in the named format"
+                ) from exc
+        for path, fmt in files:
+            try:
+                self.ox.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+            except (OSError, SyntaxError) as exc:
                 raise StoreError(f"loading {path} into {self.path} failed: {exc}") from exc
         self.ox.flush()
         return len(self)
@@ -244,6 +251,14 @@ class OxigraphStore:
                     for q in self.ox.quads_for_pattern(None, None, None) if type(q.subject) is ox.NamedNode]
         except OSError as exc:
             raise StoreError(f"reading {self.path} failed: {exc}") from exc
+
+    def worker_copy(self) -> OxigraphStore:
+        """A read-only handle on the same directory, for a query worker process."""
+        copy = OxigraphStore.__new__(OxigraphStore)
+        copy.path, copy.name, copy.read_only = self.path, self.name, True
+        copy._busy = f"the store at {self.path} is open read-only in a query worker"
+        copy.ox = copy._open_snapshot()
+        return copy
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update."""

@@ -287,26 +287,35 @@ class SparqlStore:
         self._post(self.endpoints.update, "update", data=[("update", sparql), *using])
 
     def load(self, paths: Iterable[Path]) -> int:
-        """Push files to the server (Graph Store Protocol, else INSERT DATA); returns the triples it then holds."""
+        """Push files to the server (Graph Store Protocol, else INSERT DATA); returns the triples it then holds.
+
+        Every file is parsed here first and all of them go in one request: a broken file sends nothing.
+        """
         from parkgraph.store import MemoryStore
 
-        for path in paths:
-            # Parse here: syntax errors get file and line, and the server only ever sees N-Triples.
-            graph = MemoryStore()
-            graph.load([Path(path)])
-            body = graph.graph.serialize(format="nt", encoding="utf-8")
-            if self.endpoints.gsp:
-                target = {"graph": self.endpoints.graph} if self.endpoints.graph else {"default": ""}
-                self._post(
-                    self.endpoints.gsp,
-                    f"upload of {path}",
-                    params=target,
-                    data=body,
-                    headers={"Content-Type": "text/turtle; charset=utf-8"},
-                )
-            else:
-                self.update(_insert_data(body.decode("utf-8"), self.endpoints.graph))
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return len(self)
+        graph = MemoryStore()
+        graph.load(paths)  # syntax errors get file and line, and the server only ever sees N-Triples
+        body = graph.graph.serialize(format="nt", encoding="utf-8")
+        what = f"upload of {', '.join(str(p) for p in paths)}"
+        if self.endpoints.gsp:
+            target = {"graph": self.endpoints.graph} if self.endpoints.graph else {"default": ""}
+            self._post(
+                self.endpoints.gsp,
+                what,
+                params=target,
+                data=body,
+                headers={"Content-Type": "text/turtle; charset=utf-8"},
+            )
+        else:
+            self.update(_insert_data(body.decode("utf-8"), self.endpoints.graph))
         return len(self)
+
+    def worker_copy(self) -> SparqlStore:
+        """The same endpoint with its own HTTP session (a forked worker must not share sockets)."""
+        return SparqlStore(self.endpoints, self.session.auth)
 
     def to_rdflib(self) -> Graph:
         """Every triple of parkgraph's graph on the server, in an rdflib Graph (paged if capped)."""
