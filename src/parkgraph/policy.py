@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from parkgraph.errors import RefusedError
 from parkgraph.syntax import query_reach, update_reach
@@ -31,8 +32,8 @@ class Policy:
 
     def url_allowed(self, url: str | None) -> bool:
         """True if `url` is on the allow-list (never for a variable endpoint, given as None)."""
-        if url is None:
-            return False
+        if url is None or any(seg in (".", "..") for seg in unquote(urlsplit(url).path).split("/")):
+            return False  # dot segments could climb out of an allowed prefix
         return any(url == ok or (ok.endswith("/") and url.startswith(ok)) for ok in self.allowed_urls)
 
     def check_query(self, query: str) -> None:
