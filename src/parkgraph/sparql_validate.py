@@ -23,7 +23,7 @@ from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
-from parkgraph.stores.oxigraph import bulk_format, to_oxigraph, to_rdflib
+from parkgraph.stores.oxigraph import bulk_format, position, to_oxigraph, to_rdflib
 from parkgraph.validate import (
     Problem,
     SubjectLines,
@@ -55,7 +55,10 @@ def load_files(store: ox.Store, files: Sequence[Path]) -> list[Problem]:
         try:
             store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
         except SyntaxError as exc:
-            problems.append(Problem("syntax", f"not valid RDF: {exc.msg}", file=str(path), line=exc.lineno))
+            line, column = position(str(exc))
+            problems.append(
+                Problem("syntax", f"not valid RDF: {exc.msg}", file=str(path), line=line or exc.lineno, column=column)
+            )
     return problems
 
 

@@ -30,12 +30,13 @@ class Problem:
     message: str
     file: str | None = None
     line: int | None = None
+    column: int | None = None
     focus: str | None = None  # IRI of the node the problem is about
     label: str | None = None  # that node's human label
     path: str | None = None  # the property involved, as a prefixed name
 
     def __str__(self) -> str:
-        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        where = ":".join(str(p) for p in (self.file, self.line, self.column) if p is not None)
         subject = ""
         if self.focus:
             subject = f"{self.label} <{self.focus}>" if self.label else f"<{self.focus}>"
@@ -117,7 +118,7 @@ def check_syntax(files: Sequence[Path]) -> tuple[Graph, list[Problem]]:
         try:
             parse_into(single, path)
         except RdfSyntaxError as err:
-            problems.append(Problem("syntax", err.message, file=err.file, line=err.line))
+            problems.append(Problem("syntax", err.message, file=err.file, line=err.line, column=err.column))
             continue
         graph += single
     return graph, problems

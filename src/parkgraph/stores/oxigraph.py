@@ -282,7 +282,7 @@ class OxigraphStore:
         return int(result.rows[0][0])
 
 
-def _position(message: str) -> tuple[int | None, int | None]:
+def position(message: str) -> tuple[int | None, int | None]:
     """Line and column from Oxigraph's 'error at 1:26: …' or 'Parser error at line 2 between columns 24 and 28'."""
     match = re.search(r"at (\d+):(\d+)", message) or re.search(r"line (\d+)(?:\D+column[s]? (\d+))?", message)
     if not match:
@@ -291,12 +291,16 @@ def _position(message: str) -> tuple[int | None, int | None]:
 
 
 def _query_syntax_error(exc: SyntaxError) -> QueryError:
-    line, column = _position(str(exc))
+    line, column = position(str(exc))
     return QueryError(f"SPARQL syntax error: {exc}", line=line, column=column, hint="fix the query at that place")
 
 
 def _rdf_syntax_error(path: Path, exc: SyntaxError) -> ParkgraphError:
-    line, column = _position(str(exc))
+    line, column = position(str(exc))
+    if line is None:  # Oxigraph's RDF/XML errors carry no position: ask rdflib's parser where it breaks
+        from parkgraph.loading import locate_with_rdflib
+
+        line, column = locate_with_rdflib(path)
     return RdfSyntaxError(
         f"not valid RDF: {exc}",
         file=str(path),

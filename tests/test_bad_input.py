@@ -1,0 +1,136 @@
+"""Broken input files: every loader names the file, line and column, exits non-zero and changes nothing.
+
+Each format gets a good file and one that breaks on its very last line, so a loader that streams
+triples in as it parses would already have added the good part when it fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from servers import run_parkgraph, virtuoso_env
+from test_query_cli import run
+
+from parkgraph import ParkGraph
+from parkgraph.errors import RdfSyntaxError
+from parkgraph.store import MemoryStore
+from parkgraph.stores.oxigraph import OxigraphStore
+
+GOOD = {
+    "ttl": ["@prefix e: <http://example.org/> .", 'e:a e:p "one" .', 'e:b e:p "two" .'],
+    "nt": [
+        '<http://example.org/a> <http://example.org/p> "one" .',
+        '<http://example.org/b> <http://example.org/p> "two" .',
+    ],
+    "nq": [
+        '<http://example.org/a> <http://example.org/p> "one" <http://example.org/g> .',
+        '<http://example.org/b> <http://example.org/p> "two" <http://example.org/g> .',
+    ],
+    "trig": ["@prefix e: <http://example.org/> .", 'e:g { e:a e:p "one" . }', 'e:h { e:b e:p "two" . }'],
+    "jsonld": [
+        "[",
+        '{"@id": "http://example.org/a", "http://example.org/p": "one"},',
+        '{"@id": "http://example.org/b", "http://example.org/p": "two"}',
+        "]",
+    ],
+    "rdf": [
+        '<?xml version="1.0"?>',
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">',
+        '<rdf:Description rdf:about="http://example.org/a"><e:p>one</e:p></rdf:Description>',
+        '<rdf:Description rdf:about="http://example.org/b"><e:p>two</e:p></rdf:Description>',
+        "</rdf:RDF>",
+    ],
+}
+# What goes wrong on the last line of each broken file.
+LAST_LINE = {
+    "ttl": ("append", "e:z e:p @@@ ."),
+    "nt": ("append", "<http://example.org/z> <http://example.org/p> @@@ ."),
+    "nq": ("append", "<http://example.org/z> <http://example.org/p> @@@ <http://example.org/g> ."),
+    "trig": ("append", "e:k { e:z e:p @@@ . }"),
+    "jsonld": ("replace", "] ]"),
+    "rdf": ("replace", "</rdf:RDFX>"),
+}
+FORMATS = sorted(GOOD)
+
+
+def write_pair(folder: Path, ext: str) -> tuple[Path, Path, int]:
+    """A good file and a broken one of format `ext`; returns them and the broken file's last line number."""
+    good = folder / f"good.{ext}"
+    good.write_text("\n".join(GOOD[ext]) + "\n", encoding="utf-8")
+    how, text = LAST_LINE[ext]
+    lines = [*GOOD[ext], text] if how == "append" else [*GOOD[ext][:-1], text]
+    bad = folder / f"broken.{ext}"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return good, bad, len(lines)
+
+
+def quads(path: Path) -> list[str]:
+    """Every quad of an Oxigraph store directory as sorted N-Quads lines (opened read-only)."""
+    store = ox.Store.read_only(str(path))
+    return sorted(str(q) for q in store)
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_memory_store_names_the_place_and_keeps_nothing(ext: str, tmp_path: Path) -> None:
+    good, bad, last = write_pair(tmp_path, ext)
+    store = MemoryStore()
+    store.load([good])
+    before = set(store.graph)
+    with pytest.raises(RdfSyntaxError) as caught:
+        store.load([good, bad])  # the good file again, then the broken one: all or nothing
+    assert caught.value.file == str(bad) and caught.value.line == last and caught.value.column
+    assert set(store.graph) == before
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_oxigraph_load_is_all_or_nothing(ext: str, tmp_path: Path) -> None:
+    good, bad, last = write_pair(tmp_path, ext)
+    db = tmp_path / "db"
+    store = OxigraphStore(db)
+    store.load([good])
+    before = sorted(str(q) for q in store.ox)
+    other = tmp_path / "other.ttl"
+    other.write_text("<http://example.org/new> <http://example.org/p> 1 .\n", encoding="utf-8")
+    with pytest.raises(RdfSyntaxError) as caught:
+        store.load([other, bad])  # a good new file first: it must not be kept either
+    assert caught.value.file == str(bad) and caught.value.line == last and caught.value.column
+    assert sorted(str(q) for q in store.ox) == before
+
+
+@pytest.mark.parametrize("ext", ["ttl", "nt", "rdf"])
+def test_cli_load_and_validate_report_file_line_column(
+    ext: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad, last = write_pair(tmp_path, ext)
+    db = tmp_path / "db"
+    code, _, err = run(capsys, "load", "--store", f"oxigraph:{db}", str(good))
+    assert code == 0, err
+    before = quads(db)
+    code, _, err = run(capsys, "load", "--store", f"oxigraph:{db}", str(good), str(bad))
+    assert code == 2 and f"{bad}:{last}:" in err and "hint:" in err and "Traceback" not in err
+    assert quads(db) == before
+    code, out, err = run(capsys, "validate", str(bad))
+    assert code != 0 and f"{bad}:{last}:" in out + err and "Traceback" not in out + err
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("server", ["loaded_oxigraph_server", "loaded_virtuoso"])
+def test_pushing_to_a_server_is_all_or_nothing(server: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    url = request.getfixturevalue(server)
+    env = virtuoso_env() if "virtuoso" in server else None
+    good, bad, last = write_pair(tmp_path, "ttl")
+    before = len(ParkGraph.open(url))
+    done = run_parkgraph("load", "--store", url, str(good), str(bad), env=env)
+    assert done.returncode == 2 and f"{bad}:{last}:" in done.stderr and "Traceback" not in done.stderr
+    assert len(ParkGraph.open(url)) == before
+
+
+def test_a_file_that_is_not_utf8_is_located(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.ttl"
+    bad.write_bytes('@prefix e: <http://example.org/> .\ne:a e:p "caf\xe9" .\n'.encode("latin-1"))
+    for load in (lambda: MemoryStore().load([bad]), lambda: OxigraphStore(tmp_path / "db").load([bad])):
+        with pytest.raises(RdfSyntaxError) as caught:
+            load()
+        assert caught.value.file == str(bad) and caught.value.line == 2 and caught.value.column
