@@ -16,7 +16,7 @@ import requests
 from test_query_cli import run
 
 from parkgraph import ParkGraph
-from parkgraph.errors import QueryError, RefusedError
+from parkgraph.errors import ParkgraphError, QueryError, RefusedError
 from parkgraph.policy import Policy
 from parkgraph.serve import SparqlServer
 from parkgraph.syntax import query_reach, update_reach
@@ -209,3 +209,24 @@ def test_serve_refuses_service_load_and_updates(recorder: Recorder) -> None:
         read_only.shutdown()
         read_only.server_close()
     assert recorder.paths == []
+
+
+def test_a_remote_jsonld_context_is_never_fetched(recorder: Recorder, tmp_path: Path) -> None:
+    """rdflib would fetch a JSON-LD file's remote @context; parkgraph refuses it on every store."""
+    document = tmp_path / "remote-context.jsonld"
+    document.write_text(
+        '{"@context": "' + recorder.url + 'context.jsonld", "@id": "http://example.org/a", "name": "x"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RefusedError, match="would fetch") as caught:
+        ParkGraph.open(files=[document])
+    assert caught.value.file == str(document)
+    with pytest.raises(ParkgraphError):
+        ParkGraph.open(f"oxigraph:{tmp_path / 'ox'}", files=[document])
+    assert recorder.paths == []
+    inline = tmp_path / "inline.jsonld"
+    inline.write_text(
+        '{"@context": {"name": "https://schema.org/name"}, "@id": "http://example.org/a", "name": "x"}\n',
+        encoding="utf-8",
+    )
+    assert len(ParkGraph.open(files=[inline])) == 1  # an inline context is fine

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import Graph
 
-from parkgraph.errors import ParkgraphError, RdfSyntaxError
+from parkgraph.errors import ParkgraphError, RdfSyntaxError, RefusedError
 from parkgraph.namespaces import bind_prefixes
 
 # File suffix -> rdflib parser name.
@@ -104,16 +106,61 @@ def locate_with_rdflib(path: Path) -> tuple[int | None, int | None]:
     return None, None
 
 
+# Set while rdflib parses a file: rdflib fetches the URLs of JSON-LD @context values it meets, and a
+# file someone hands us must not make the process reach the network.
+_parsing = contextvars.ContextVar("parkgraph_parsing", default=False)
+
+
+class _FetchRefused(Exception):
+    """Raised from the audit hook; carries the URL a file tried to fetch."""
+
+
+def _refuse_fetches(event: str, args: tuple[object, ...]) -> None:
+    if event == "urllib.Request" and _parsing.get():
+        raise _FetchRefused(str(args[0]))
+
+
+_hook_installed = False
+
+
+def _offline() -> None:
+    """Install (once) the audit hook that refuses URL fetches while a file is parsed (rdflib's own advice)."""
+    global _hook_installed
+    if not _hook_installed:
+        sys.addaudithook(_refuse_fetches)
+        _hook_installed = True
+
+
 def parse_into(graph: Graph, path: Path, fmt: str | None = None, locate: bool = True) -> Graph:
-    """Parse one file into `graph`, raising RdfSyntaxError with file and line on bad input."""
+    """Parse one file into `graph`, raising RdfSyntaxError with file and line on bad input.
+
+    The parse never reaches the network: a remote JSON-LD @context is refused with a RefusedError.
+    """
     path = Path(path)
     if not path.is_file():
         raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
     fmt = fmt or guess_format(path)
+    _offline()
+    token = _parsing.set(True)
     try:
         graph.parse(path, format=fmt)
+    except _FetchRefused as exc:
+        raise RefusedError(
+            f"reading this file would fetch {exc}: parkgraph does not fetch remote documents (JSON-LD contexts)",
+            file=str(path),
+            hint="put the context inline in the file (parkgraph export --format jsonld does) and load it again",
+        ) from None
     except Exception as exc:  # rdflib's parsers raise many unrelated types
+        cause = exc.__context__ if isinstance(exc.__context__, _FetchRefused) else None
+        if cause is not None:
+            raise RefusedError(
+                f"reading this file would fetch {cause}: parkgraph does not fetch remote documents (JSON-LD contexts)",
+                file=str(path),
+                hint="put the context inline in the file and load it again",
+            ) from None
         raise _syntax_error(path, exc, locate) from exc
+    finally:
+        _parsing.reset(token)
     return graph
 
 
