@@ -779,7 +779,92 @@ def targets(data: dict) -> list[dict]:
     return rows
 
 
-def render_markdown(data: dict, notes: str = "") -> str:
+LOADTEST_JSON = "loadtest.json"  # benchmarks/loadtest.py's report, rendered when it sits next to results.json
+
+
+def read_loadtest(*folders: Path) -> dict | None:
+    """The load test's report (loadtest.json) from the first of `folders` that has one, else None."""
+    for folder in folders:
+        path = folder / LOADTEST_JSON
+        if path.is_file():
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                return None
+    return None
+
+
+def fmt_ms(value: float | None) -> str:
+    """A latency: milliseconds below 10 s, else seconds."""
+    if value is None:
+        return "–"
+    return fmt_s(value) if value >= 10 else f"{value * 1000:.1f} ms" if value < 1 else f"{value * 1000:.0f} ms"
+
+
+def loadtest_section(report: dict) -> list[str]:
+    """Markdown lines of the "Load test" section from benchmarks/loadtest.py's JSON report."""
+    o, m, server, load = report["options"], report.get("machine", {}), report.get("server", {}), report.get("load")
+    lines = ["## Load test", ""]
+    triples = f" ({server['triples']:,} triples)" if server.get("triples") else ""
+    serve_args = " ".join(f"`{a}`" for a in o.get("serve_args") or []) or "none"
+    load_avg = m.get("load_average_at_start")
+    lines += [
+        f"`parkgraph serve` under {o['clients']} concurrent clients for {o['duration_s']:g} s, measured "
+        f"{report['date']} by `benchmarks/loadtest.py` (`make bench`) on {m.get('cpu') or 'an unknown CPU'}, "
+        f"{m.get('nproc')} cores" + (f" (load average {load_avg[0]:.1f} at the start)" if load_avg else "")
+        + f"; store: {o.get('store_title') or o.get('store')}{triples}; extra serve arguments: {serve_args}. "
+        "The clients (threads, one HTTP session each, on the same machine) ran "
+        + ("the first example" if o.get("examples") == "first" else "every example")
+        + " of every named query, each client in its own shuffled order, and compared every answer with the "
+        "single-client answer of the same query (sorted bindings from the SPARQL JSON); the single-client "
+        "column is that first run, parsing of the query text included. Errors are non-200 "
+        "answers, connection errors and time-outs; no query starts after the duration, those running then are "
+        "waited for.",
+        "",
+    ]
+    if not load:
+        return [*lines, "**Not run**: the load test produced no load measurements.", ""]
+    lat = load["latency"]
+    verdict = "**passed**" if report.get("passed") else "**failed**"
+    lines += [
+        "| clients | duration | requests | throughput | p50 | p99 | max | errors | mismatches | result |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {o['clients']} | {o['duration_s']:g} s (+{load['drain_s']:.1f} s to finish) | {load['requests']:,} | "
+        f"{load['throughput_qps']:.2f} queries/s | {fmt_ms(lat['p50_s'])} | {fmt_ms(lat['p99_s'])} | "
+        f"{fmt_ms(lat['max_s'])} | {load['errors']} | {load['mismatches']} | {verdict} |",
+        "",
+    ]
+    facts = [f"longest time with no answer completed: {fmt_s(load.get('longest_gap_s'))}"]
+    if load.get("server_peak_rss_mb"):
+        facts.append(f"server memory (its process tree, sampled each second): "
+                     f"{fmt_mb(server.get('rss_mb_before_load'))} before the load, "
+                     f"{fmt_mb(load['server_peak_rss_mb'])} at its peak, "
+                     f"{fmt_mb(server.get('rss_mb_after_load'))} after")
+    if load.get("client_cpu_s") is not None:
+        facts.append(f"client CPU {fmt_s(load['client_cpu_s'])} ({load['client_cpu_share']:.0%} of one core)"
+                     + (f", server CPU {fmt_s(load['server_cpu_s'])}" if load.get("server_cpu_s") else ""))
+    lines += ["- " + fact for fact in facts]
+    if load.get("errors_by_kind"):
+        lines.append("- errors by kind: " + ", ".join(f"{k}: {n}" for k, n in load["errors_by_kind"].items()))
+    for sample in load.get("error_samples", [])[:5]:
+        lines.append(f"- {sample['result']} on `{sample['query']}` at {sample['at_s']} s: {sample['detail'][:200]}")
+    for name, reason in (report.get("excluded") or {}).items():
+        lines.append(f"- **excluded** `{name}` (no reference answer): {reason[:200]}")
+    if load.get("queries_not_run"):
+        lines.append("- never ran under load: " + ", ".join(f"`{n}`" for n in load["queries_not_run"]))
+    lines += ["", "| query | example | rows | single client | runs | p50 | p99 | errors + mismatches |",
+              "|---|---|---:|---:|---:|---:|---:|---:|"]
+    reference = report.get("reference", {})
+    for name, q in load["per_query"].items():
+        ref = reference.get(name, {})
+        example = " ".join(f"{k}={v}" for k, v in (ref.get("example") or {}).items())
+        lines.append(f"| `{name}` | {example} | {ref.get('rows', '')} | {fmt_ms(ref.get('latency_s'))} | "
+                     f"{q['requests']} | {fmt_ms(q['p50_s'])} | {fmt_ms(q['p99_s'])} | "
+                     f"{q['errors'] + q['mismatches']} |")
+    return [*lines, ""]
+
+
+def render_markdown(data: dict, notes: str = "", loadtest: dict | None = None) -> str:
     m = data["machine"]
     v = data["versions"]
     lines = [
@@ -834,6 +919,8 @@ def render_markdown(data: dict, notes: str = "") -> str:
     if sizes:
         top = min(sizes, key=lambda s: abs(math.log(s / 1_000_000)))
         lines += ["", f"## Summary at about {top:,} triples", "", size_table(data, top, compact=True)]
+    if loadtest:
+        lines += ["", *loadtest_section(loadtest)]
     lines += ["", notes.strip(), "", "## Tables", ""] if notes.strip() else ["", "## Tables", ""]
     for size in sorted({x["size"] for x in data["measurements"]}):
         lines.append(size_table(data, size))
@@ -891,14 +978,14 @@ def chart_png(data: dict) -> bytes:
     return buffer.getvalue()
 
 
-def write_outputs(data: dict, out: Path, notes: str = "") -> None:
+def write_outputs(data: dict, out: Path, notes: str = "", loadtest: dict | None = None) -> None:
     from parkgraph.atomic import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out / "results.json") as handle:
         json.dump(data, handle, indent=1, ensure_ascii=False)
     with atomic_write(out / "RESULTS.md") as handle:
-        handle.write(render_markdown(data, notes))
+        handle.write(render_markdown(data, notes, loadtest))
     with atomic_write(out / "scaling.png", "wb", encoding=None) as handle:
         handle.write(chart_png(data))
 
@@ -935,11 +1022,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where synthetic files and stores go (default: a temp dir)")
     parser.add_argument("--keep-workdir", action="store_true")
     parser.add_argument("--notes", type=Path, help="Markdown inserted after the targets table")
-    parser.add_argument("--from-json", type=Path, help="only re-write RESULTS.md and the chart from a results.json")
+    parser.add_argument("--from-json", type=Path, help="only re-write RESULTS.md and the chart from a results.json "
+                        "(with the Load test section when a loadtest.json sits beside it)")
     opts = parser.parse_args(argv)
     notes = opts.notes.read_text(encoding="utf-8") if opts.notes else ""
     if opts.from_json:
-        write_outputs(json.loads(opts.from_json.read_text(encoding="utf-8")), opts.out, notes)
+        write_outputs(json.loads(opts.from_json.read_text(encoding="utf-8")), opts.out, notes,
+                      read_loadtest(opts.from_json.parent, opts.out))
         return 0
     bench = Bench(opts)
     data = bench.run()
