@@ -38,9 +38,15 @@ test: install-test lint
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 
-## bench: time and memory of every store at ~10k, ~100k, ~1M triples (+10M embedded Oxigraph); writes benchmarks/RESULTS.md
+## bench: time and memory of every store at ~10k, ~100k, ~1M triples (+10M embedded Oxigraph), then the load test
+## of `parkgraph serve` (LOADTEST_ARGS: 8 clients x 30 s on the ~1M graph in Oxigraph); writes benchmarks/RESULTS.md
+## with its "Load test" section. The load test's exit status is make's (non-zero on any error or wrong answer).
+LOADTEST_ARGS ?= --synth 1000000 --clients 8 --duration 30
 bench: install-test
 	$(BIN)/python benchmarks/bench.py --out benchmarks
+	rm -f benchmarks/loadtest.json
+	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS) --out benchmarks/loadtest.json; status=$$?; \
+	$(BIN)/python benchmarks/bench.py --from-json benchmarks/results.json --out benchmarks && exit $$status
 
 ## bench-smoke: the benchmark at ~10k triples only, one run per query, into build/bench-smoke
 bench-smoke: install-test
