@@ -19,16 +19,44 @@ from rdflib.term import Node
 
 from parkgraph.errors import QueryError
 
-VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# An absolute IRI without the characters SPARQL's IRIREF forbids (space, controls, <>"{}|^`\).
-IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\]*$')
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
+# An absolute IRI without the characters SPARQL's IRIREF forbids (space, controls, <>"{}|^`\) or lone surrogates.
+# (\Z, not $: "$" would also match before a final newline.)
+IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>"{}|^`\\\ud800-\udfff]*\Z')
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*\Z")
+SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
 def is_iri(text: str) -> bool:
     """True when `text` is an absolute IRI that can be written between < and > in SPARQL."""
     return bool(IRI.match(text))
+
+
+def check_text(text: str, what: str = "the text") -> str:
+    """`text` itself, or a QueryError if it holds a lone surrogate: no store can hold or send that."""
+    found = SURROGATE.search(text)
+    if found:
+        raise QueryError(
+            f"{what} is not valid Unicode text: it holds the lone surrogate U+{ord(found.group()):04X}",
+            hint="give UTF-8 text (on the command line, undecodable bytes arrive as lone surrogates)",
+        )
+    return text
+
+
+def _string_body(text: str) -> str:
+    """`text` between double quotes with SPARQL escapes.
+
+    SPARQL expands \\uXXXX and \\UXXXXXXXX anywhere in a query before parsing it (rdflib does), so
+    a backslash of the text followed by u or U would become such an escape: that letter is written
+    as an escape of its own, which every engine reads back as the letter.
+    """
+    out: list[str] = []
+    previous = ""
+    for ch in text:
+        out.append(f"\\U{ord(ch):08X}" if ch in "uU" and previous == "\\" else _ESCAPES.get(ch, ch))
+        previous = ch
+    return '"' + "".join(out) + '"'
 
 
 def sparql_term(term: Node) -> str:
@@ -40,7 +68,7 @@ def sparql_term(term: Node) -> str:
             )
         return f"<{term}>"
     if isinstance(term, Literal):
-        body = '"' + "".join(_ESCAPES.get(ch, ch) for ch in str(term)) + '"'
+        body = _string_body(check_text(str(term), "a literal"))
         if term.language:
             if not LANGUAGE_TAG.match(term.language):
                 raise QueryError(f"not a valid language tag: {term.language!r}", hint="use a tag like en or ru")
@@ -183,4 +211,6 @@ def inject_values(query: str, bindings: Mapping[str, Node] | None) -> str:
     return f"{query[: brace + 1]} {values_block(bindings)} {query[brace + 1 :]}"
 
 
-__all__ = ["inject_value_list", "inject_values", "is_iri", "sparql_term", "values_block", "where_brace"]
+__all__ = [
+    "check_text", "inject_value_list", "inject_values", "is_iri", "sparql_term", "values_block", "where_brace",
+]

@@ -29,12 +29,13 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.binding import LANGUAGE_TAG, VARIABLE_NAME, is_iri
+from parkgraph.binding import LANGUAGE_TAG, VARIABLE_NAME, check_text, is_iri
 from parkgraph.errors import QueryError
 from parkgraph.namespaces import PGID, PREFIXES
 from parkgraph.results import QueryResult
@@ -153,7 +154,7 @@ def to_term(param: Param, value: object, resolve: Resolver | None = None) -> Nod
         return _checked_iri(param, str(value))
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float | date | Literal):
         raise _ill_typed(param, value)
-    text = value.isoformat() if isinstance(value, date) else str(value)
+    text = check_text(value.isoformat() if isinstance(value, date) else str(value), f"parameter '{param.name}'")
     kind = param.type
     if kind == "string":
         return Literal(text)
@@ -194,8 +195,15 @@ def _ill_typed(param: Param, value: object) -> QueryError:
 
 
 def _checked_iri(param: Param, text: str) -> URIRef:
+    """`text` as an IRI every store takes: SPARQL's IRIREF rules, then RFC 3987 as Oxigraph checks it."""
+    check_text(text, f"parameter '{param.name}'")
     if not is_iri(text):
         raise _ill_typed(param, text)
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError as exc:
+        raise QueryError(f"parameter '{param.name}' is not a valid IRI: {exc} in {text!r}",
+                         hint=f"--param {param.name}=VALUE with VALUE {TYPE_HELP[param.type]}") from None
     return URIRef(text)
 
 
