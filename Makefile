@@ -46,7 +46,8 @@ bench: install-test
 	$(BIN)/python benchmarks/bench.py --out benchmarks
 	rm -f benchmarks/loadtest.json
 	$(BIN)/python benchmarks/loadtest.py $(LOADTEST_ARGS) --out benchmarks/loadtest.json; status=$$?; \
-	$(BIN)/python benchmarks/bench.py --from-json benchmarks/results.json --out benchmarks && exit $$status
+	$(BIN)/python benchmarks/bench.py --from-json benchmarks/results.json --notes benchmarks/notes.md --out benchmarks \
+	    && exit $$status
 
 ## bench-smoke: the benchmark at ~10k triples only, one run per query, into build/bench-smoke
 bench-smoke: install-test
