@@ -12,7 +12,7 @@ import difflib
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 import networkx as nx
@@ -46,13 +46,27 @@ from parkgraph.network_model import (
     SOURCE,
     Kind,
 )
+from parkgraph.network_terms import Term, Text, term
 from parkgraph.sparql import internal_query
 
 LANGS = ("ru", "en")
-_LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel)
 _RESERVED = {"iri", "label", "label_ru", "label_en", "alt_labels", "class", "class_iri", "class_label", "kind",
              "kind_label", "sources", "source_labels", "figures", "same_as", "id", "name", "value"}
-_HANDLED = {RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, SOURCE}
+
+# The vocabulary as plain str, the form IRIs take in the index (`parkgraph.network_terms`).
+_TYPE, _ALT_LABEL, _SOURCE, _DATE = str(RDF.type), str(SKOS.altLabel), str(SOURCE), str(DATE)
+_LABEL_PREDICATES = (str(RDFS.label), str(SKOS.prefLabel))
+_HANDLED = {_TYPE, *_LABEL_PREDICATES, _ALT_LABEL, _SOURCE}
+_MEMBERSHIP, _MEMBERSHIP_EDGE = str(MEMBERSHIP), str(MEMBERSHIP_EDGE)
+_FIGURE, _FIGURE_ABOUT = str(FIGURE), str(FIGURE_ABOUT)
+_MEMBER, _ORGANIZATION, _ROLE, _DURING = str(MEMBER), str(ORGANIZATION), str(ROLE), str(DURING)
+_BEGINNING, _END = str(BEGINNING), str(END)
+_KIND_CLASSES = {kind.key: frozenset(str(c) for c in kind.classes) for kind in KINDS}
+_INVERSES = {str(p): str(q) for p, q in INVERSES.items()}
+_IRI_ATTRIBUTES = {str(p): key for p, key in IRI_ATTRIBUTES.items()}
+_PREDICATE_LABELS = {str(p): labels for p, labels in PREDICATE_LABELS.items()}
+_FIGURE_VALUES = [(key, str(p)) for key, p in FIGURE_VALUES.items()]
+_FIGURE_LINKS = [(key, str(p)) for key, p in FIGURE_LINKS.items()]
 
 
 _short = functools.lru_cache(maxsize=1 << 16)(short)  # app.short scans every prefix; exports ask it per node and edge
@@ -70,8 +84,28 @@ def local_name(iri: str) -> str:
     return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def python_value(term: Literal) -> object:
+def _text(node: object) -> str:
+    """What `str` of the rdflib term gives: the IRI, the literal's lexical form or the blank node's id."""
+    kind = type(node)
+    if kind is str:
+        return node  # type: ignore[return-value]
+    if kind is Text:
+        return node.value  # type: ignore[attr-defined,no-any-return]
+    return str(node)
+
+
+def _is_literal(node: object) -> bool:
+    return type(node) is Text or isinstance(node, Literal)
+
+
+def _language(node: Text | Literal) -> str | None:
+    return node.language
+
+
+def python_value(term: Literal | Text) -> object:
     """A literal as a scalar fit for every export format: bool, int, float or str."""
+    if type(term) is Text:
+        return term.value  # a string literal is its text, as rdflib's toPython() gives it
     value = term.toPython()
     if isinstance(value, bool | int | float | str) and not isinstance(value, Literal):
         return value
@@ -82,95 +116,149 @@ def python_value(term: Literal) -> object:
     return str(term)
 
 
-class _Index:
-    """The triples of the graph indexed by subject, with types, superclasses and labels."""
+def _terms(rows: Iterable[Sequence[Node | None]]) -> Iterator[tuple[Term | None, ...]]:
+    """Rows of rdflib terms as rows of index terms."""
+    for row in rows:
+        yield tuple(None if node is None else term(node) for node in row)
 
-    def __init__(self, rows: Iterable[tuple[Node | None, ...]], subclass_rows: Iterable[tuple[Node | None, ...]]):
-        self.props: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
+
+class _Index:
+    """The triples of the graph indexed by subject, with types, superclasses and labels.
+
+    Terms are those of `parkgraph.network_terms`: IRIs are plain str (the constants below), so
+    lookups hash and compare plain strings whichever store the triples came from.
+    """
+
+    def __init__(self, rows: Iterable[tuple[Term | None, ...]], subclass_rows: Iterable[tuple[Node | None, ...]]):
+        """Index `rows` (triples of index terms) and `subclass_rows` (class, superclass; rdflib terms too)."""
+        self.props: dict[Term, dict[str, list[Term]]] = {}
+        props = self.props
         for s, p, o in rows:
             if s is not None and p is not None and o is not None:
-                self.props[s][p].append(o)
-        self._labels: dict[Node, dict[str, str]] = {}
-        self.supers: dict[Node, set[Node]] = defaultdict(set)
+                found = props.get(s)
+                if found is None:
+                    props[s] = {p: [o]}  # type: ignore[dict-item]
+                else:
+                    values = found.get(p)
+                    if values is None:
+                        found[p] = [o]  # type: ignore[index]
+                    else:
+                        values.append(o)
+        self._labels: dict[Term, dict[str, str]] = {}
+        self._label: dict[tuple[Term, str], str] = {}
+        self._by_types: dict[tuple[Term, ...], tuple[Kind | None, frozenset[Term], Term | None]] = {}
+        self.supers: dict[Term, set[Term]] = defaultdict(set)
         for cls, sup in subclass_rows:
             if cls is not None and sup is not None:
-                self.supers[cls].add(sup)
+                self.supers[term(cls)].add(term(sup))  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, graph: ParkGraph | Graph) -> _Index:
         """Read the graph through SPARQL (any store) or an rdflib Graph."""
         queries = [internal_query("network_triples"), internal_query("network_subclasses")]
         if isinstance(graph, ParkGraph):
-            direct = getattr(graph.store, "iri_subject_triples", None)  # the embedded Oxigraph store
-            triples = direct() if direct is not None else graph.sparql(queries[0]).rows
+            direct = getattr(graph.store, "iri_subject_terms", None)  # the embedded Oxigraph store
+            triples = direct() if direct is not None else _terms(graph.sparql(queries[0]).rows)
             subclasses = graph.sparql(queries[1]).rows
         elif isinstance(graph, Graph):
-            triples, subclasses = ([tuple(r) for r in graph.query(q)] for q in queries)
+            triples = _terms(graph.query(queries[0]))  # type: ignore[arg-type]
+            subclasses = [tuple(r) for r in graph.query(queries[1])]  # type: ignore[arg-type]
         else:
             raise ParkgraphError(f"cannot build a network from {type(graph).__name__}", hint="pass a ParkGraph")
         return cls(triples, subclasses)
 
-    def values(self, node: Node, prop: URIRef) -> list[Node]:
-        return self.props.get(node, {}).get(prop, [])
+    def add(self, s: Term, p: Term, o: Term) -> None:
+        """One more triple (of a subject whose labels are then read afresh)."""
+        self.props.setdefault(s, {}).setdefault(p, []).append(o)  # type: ignore[arg-type]
+        self._labels.pop(s, None)
+        for lang in LANGS:
+            self._label.pop((s, lang), None)
 
-    def one(self, node: Node, prop: URIRef) -> Node | None:
+    def values(self, node: Term, prop: str) -> list[Term]:
+        found = self.props.get(node)
+        return found.get(prop, []) if found is not None else []
+
+    def one(self, node: Term, prop: str) -> Term | None:
         found = self.values(node, prop)
-        return sorted(found, key=str)[0] if found else None
+        return min(found, key=_text) if found else None  # the first of the smallest, as sorted(...)[0]
 
-    def types(self, node: Node) -> set[Node]:
-        return set(self.values(node, RDF.type))
+    def types(self, node: Term) -> set[Term]:
+        return set(self.values(node, _TYPE))
 
-    def closure(self, node: Node) -> set[Node]:
+    def closure(self, node: Term) -> set[Term]:
         """The node's classes and all their superclasses."""
-        found = self.types(node)
-        for cls in list(found):
-            found |= self.supers.get(cls, set())
-        return found
+        return set(self._typing(node)[1])
 
-    def kind(self, node: Node) -> Kind | None:
-        classes = self.closure(node)
-        for kind in KINDS:
-            if classes.intersection(kind.classes):
-                return kind
-        return None
+    def _typing(self, node: Term) -> tuple[Kind | None, frozenset[Term], Term | None]:
+        """The node's kind, class closure and most specific class, worked out once per set of types."""
+        key = tuple(self.values(node, _TYPE))
+        known = self._by_types.get(key)
+        if known is None:
+            types = set(key)
+            classes = set(types)
+            for cls in types:
+                classes |= self.supers.get(cls, set())
+            kind = next((k for k in KINDS if classes.intersection(_KIND_CLASSES[k.key])), None)
+            known = self._by_types[key] = (kind, frozenset(classes), self._most_specific(types))
+        return known
 
-    def labels(self, node: Node) -> dict[str, str]:
+    def kind(self, node: Term) -> Kind | None:
+        return self._typing(node)[0]
+
+    def labels(self, node: Term) -> dict[str, str]:
         """The node's labels by language ('' for untagged), rdfs:label before skos:prefLabel."""
         known = self._labels.get(node)
         if known is not None:
             return known
         found: dict[str, str] = {}
         self._labels[node] = found
+        props = self.props.get(node)
+        if props is None:
+            return found
         for prop in _LABEL_PREDICATES:
-            for value in sorted(self.values(node, prop), key=str):
-                if isinstance(value, Literal):
+            values = props.get(prop)
+            if not values:
+                continue
+            for value in (values if len(values) == 1 else sorted(values, key=_text)):
+                if type(value) is Text:
+                    found.setdefault(value.language or "", value.value)
+                elif isinstance(value, Literal):
                     found.setdefault(value.language or "", str(value))
         return found
 
-    def label(self, node: Node, lang: str) -> str:
+    def label(self, node: Term, lang: str) -> str:
         """The node's label in `lang`, else the other language, else untagged, else its short IRI."""
+        known = self._label.get((node, lang))
+        if known is not None:
+            return known
         found = self.labels(node)
         for wanted in (lang, "ru" if lang == "en" else "en", ""):
             if wanted in found:
-                return found[wanted]
-        return _short(str(node))
+                label = found[wanted]
+                break
+        else:
+            label = _short(_text(node))
+        self._label[(node, lang)] = label
+        return label
 
-    def predicate_label(self, prop: Node, lang: str) -> str:
+    def predicate_label(self, prop: str, lang: str) -> str:
         found = self.labels(prop)
         if lang in found:
             return found[lang]
-        if prop in PREDICATE_LABELS:
-            en, ru = PREDICATE_LABELS[prop]
+        if prop in _PREDICATE_LABELS:
+            en, ru = _PREDICATE_LABELS[prop]
             return ru if lang == "ru" else en
-        return found.get("en") or local_name(str(prop))
+        return found.get("en") or local_name(prop)
 
-    def most_specific_class(self, node: Node) -> Node | None:
+    def most_specific_class(self, node: Term) -> Term | None:
         """The node's type that no other of its types specialises (namespace preference breaks ties)."""
-        types = self.types(node)
+        return self._typing(node)[2]
+
+    def _most_specific(self, types: set[Term]) -> Term | None:
         specific = [t for t in types if not any(t in self.supers.get(other, ()) for other in types if other != t)]
 
-        def rank(cls: Node) -> tuple[int, str]:
-            iri = str(cls)
+        def rank(cls: Term) -> tuple[int, str]:
+            iri = _text(cls)
             for index, ns in enumerate(CLASS_PREFERENCE):
                 if iri.startswith(ns):
                     return index, iri
@@ -178,176 +266,218 @@ class _Index:
 
         return min(specific or types, key=rank, default=None)
 
-    def date(self, interval: Node | None, prop: URIRef) -> str | None:
+    def date(self, interval: Term | None, prop: str) -> str | None:
         """The xsd:date of the beginning or end of an OWL-Time interval, as ISO text."""
         if interval is None:
             return None
         instant = self.one(interval, prop)
-        value = self.one(instant, DATE) if instant is not None else None
-        return str(python_value(value)) if isinstance(value, Literal) else None
+        value = self.one(instant, _DATE) if instant is not None else None
+        return str(python_value(value)) if _is_literal(value) else None
 
 
-def _pick_language(values: Sequence[Node], lang: str) -> list[Node]:
+def _pick_language(values: Sequence[Term], lang: str) -> list[Term]:
     """Untagged values, plus tagged ones in `lang` (or the other language if there are none in it)."""
-    plain = [v for v in values if not (isinstance(v, Literal) and v.language)]
-    tagged = [v for v in values if isinstance(v, Literal) and v.language]
+    plain = [v for v in values if not _language(v)]
+    tagged = [v for v in values if _language(v)]
     for wanted in (lang, "ru" if lang == "en" else "en"):
-        chosen = [v for v in tagged if v.language == wanted]
+        chosen = [v for v in tagged if _language(v) == wanted]
         if chosen:
             return plain + chosen
     return plain + tagged
 
 
-def _literal_order(term: Literal) -> tuple[str, str, str]:
+def _literal_order(term: Text | Literal) -> tuple[str, str, str]:
     """Literal values in one order whichever store (or query) returned them."""
-    return str(term), term.language or "", str(term.datatype or "")
+    if type(term) is Text:
+        return term.value, term.language or "", ""
+    return str(term), term.language or "", str(term.datatype or "")  # type: ignore[union-attr]
 
 
 def _scalar_or_list(values: list[object]) -> object:
     return values[0] if len(values) == 1 else values
 
 
-def _class_label(ix: _Index, cls: Node | None, kind: Kind, lang: str) -> str:
+def _class_label(ix: _Index, cls: Term | None, kind: Kind, lang: str) -> str:
     """The class's label; for an unlabelled class its name split into words (en) or the kind's label."""
     if cls is not None and ix.labels(cls):
         return ix.label(cls, lang)
     if cls is not None and lang == "en":
-        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local_name(str(cls)))
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local_name(_text(cls)))
         return words[:1].upper() + words[1:].lower()
     return kind.label(lang)
 
 
-def _node_attributes(ix: _Index, node: Node, kind: Kind, lang: str) -> dict[str, object]:
-    """Labels, class, kind, provenance and literal values of an entity node."""
-    labels = ix.labels(node)
-    cls = ix.most_specific_class(node)
-    sources = sorted(ix.values(node, SOURCE), key=str)
-    attrs: dict[str, object] = {
-        "iri": str(node),
-        "label": ix.label(node, lang),
-        "label_ru": labels.get("ru") or labels.get("") or ix.label(node, "ru"),
-        "label_en": labels.get("en") or labels.get("") or ix.label(node, "en"),
-        "alt_labels": sorted({str(v) for v in ix.values(node, SKOS.altLabel)}),
-        "class": _short(str(cls)) if cls is not None else "",
-        "class_iri": str(cls) if cls is not None else "",
-        "class_label": _class_label(ix, cls, kind, lang),
-        "kind": kind.key,
-        "kind_label": kind.label(lang),
-        "sources": [str(s) for s in sources],
-        "source_labels": [ix.label(s, lang) for s in sources],
-    }
-    return attrs
+class _Builder:
+    """`build_network`'s state: the index, the language and what it worked out once per class or predicate."""
 
+    def __init__(self, ix: _Index, lang: str) -> None:
+        self.ix, self.lang = ix, lang
+        self._classes: dict[tuple[Term | None, str], dict[str, object]] = {}
+        self._predicates: dict[str, dict[str, object]] = {}
+        self._sources: dict[Term, tuple[list[str], list[str]]] = {}
 
-def _figure(ix: _Index, figure: Node, lang: str) -> dict[str, object]:
-    """A stated figure as a flat dict: value or bounds, unit, indicator, period, who, where, source."""
-    entry: dict[str, object] = {"iri": str(figure), "label": ix.label(figure, lang)}
-    for key, prop in FIGURE_VALUES.items():
-        value = ix.one(figure, prop)
-        if isinstance(value, Literal):
-            entry[key] = python_value(value)
-    for key, prop in FIGURE_LINKS.items():
-        target = ix.one(figure, prop)
-        if target is not None:
-            entry[key] = ix.label(target, lang)
-    sources = sorted(ix.values(figure, SOURCE), key=str)
-    entry["sources"] = [str(s) for s in sources]
-    entry["source_labels"] = [ix.label(s, lang) for s in sources]
-    return entry
+    def sources(self, node: Term) -> tuple[list[str], list[str]]:
+        """The node's sources (sorted) and their labels, as fresh lists."""
+        known = self._sources.get(node)
+        if known is None:
+            ix = self.ix
+            sources = sorted(ix.values(node, _SOURCE), key=_text)
+            known = self._sources[node] = ([_text(s) for s in sources], [ix.label(s, self.lang) for s in sources])
+        return list(known[0]), list(known[1])
 
+    def class_attributes(self, cls: Term | None, kind: Kind) -> dict[str, object]:
+        key = (cls, kind.key)
+        known = self._classes.get(key)
+        if known is None:
+            known = self._classes[key] = {
+                "class": _short(_text(cls)) if cls is not None else "",
+                "class_iri": _text(cls) if cls is not None else "",
+                "class_label": _class_label(self.ix, cls, kind, self.lang),
+                "kind": kind.key,
+                "kind_label": kind.label(self.lang),
+            }
+        return known
 
-def _edge_attributes(ix: _Index, subject: Node, prop: Node, lang: str, provenance: Node) -> dict[str, object]:
-    sources = sorted(ix.values(provenance, SOURCE), key=str)
-    return {
-        "predicate": str(prop),
-        "predicate_short": _short(str(prop)),
-        "label": ix.predicate_label(prop, lang),
-        "label_ru": ix.predicate_label(prop, "ru"),
-        "label_en": ix.predicate_label(prop, "en"),
-        "sources": [str(s) for s in sources],
-        "source_labels": [ix.label(s, lang) for s in sources],
-    }
+    def node_attributes(self, node: str, kind: Kind) -> dict[str, object]:
+        """Labels, class, kind, provenance and literal values of an entity node."""
+        ix, lang = self.ix, self.lang
+        labels = ix.labels(node)
+        sources, source_labels = self.sources(node)
+        attrs: dict[str, object] = {
+            "iri": node,
+            "label": ix.label(node, lang),
+            "label_ru": labels.get("ru") or labels.get("") or ix.label(node, "ru"),
+            "label_en": labels.get("en") or labels.get("") or ix.label(node, "en"),
+            "alt_labels": sorted({_text(v) for v in ix.values(node, _ALT_LABEL)}),
+        }
+        attrs.update(self.class_attributes(ix.most_specific_class(node), kind))
+        attrs["sources"] = sources
+        attrs["source_labels"] = source_labels
+        return attrs
+
+    def edge_attributes(self, prop: str, provenance: Term) -> dict[str, object]:
+        known = self._predicates.get(prop)
+        if known is None:
+            ix = self.ix
+            known = self._predicates[prop] = {
+                "predicate": prop,
+                "predicate_short": _short(prop),
+                "label": ix.predicate_label(prop, self.lang),
+                "label_ru": ix.predicate_label(prop, "ru"),
+                "label_en": ix.predicate_label(prop, "en"),
+            }
+        attrs = dict(known)
+        attrs["sources"], attrs["source_labels"] = self.sources(provenance)
+        return attrs
+
+    def figure(self, figure: Term) -> dict[str, object]:
+        """A stated figure as a flat dict: value or bounds, unit, indicator, period, who, where, source."""
+        ix, lang = self.ix, self.lang
+        entry: dict[str, object] = {"iri": _text(figure), "label": ix.label(figure, lang)}
+        for key, prop in _FIGURE_VALUES:
+            value = ix.one(figure, prop)
+            if _is_literal(value):
+                entry[key] = python_value(value)  # type: ignore[arg-type]
+        for key, prop in _FIGURE_LINKS:
+            target = ix.one(figure, prop)
+            if target is not None:
+                entry[key] = ix.label(target, lang)
+        entry["sources"], entry["source_labels"] = self.sources(figure)
+        return entry
 
 
 def build_network(ix: _Index, *, lang: str = "en", collapse: bool = True) -> nx.MultiDiGraph:
-    """The whole entity network of an indexed graph (see `to_networkx`)."""
+    """The whole entity network of an indexed graph (see `to_networkx`).
+
+    Every node's attributes are worked out first and the nodes and edges then added in bulk, in
+    the order (and with the attributes) a node-by-node build would give them.
+    """
     graph = nx.MultiDiGraph(lang=lang, collapsed=collapse)
-    entities: dict[Node, Kind] = {}
-    memberships: list[Node] = []
-    figures: list[Node] = []
+    build = _Builder(ix, lang)
+    entities: dict[Term, Kind] = {}
+    memberships: list[Term] = []
+    figures: list[Term] = []
     for node in ix.props:
-        kind = ix.kind(node)
-        if kind is None or not isinstance(node, URIRef):
+        kind, classes, _ = ix._typing(node)
+        if kind is None or type(node) is not str:
             continue
         if kind.nary and collapse:
-            classes = ix.closure(node)
-            (memberships if MEMBERSHIP in classes else figures if FIGURE in classes else []).append(node)
+            (memberships if _MEMBERSHIP in classes else figures if _FIGURE in classes else []).append(node)
             continue
         entities[node] = kind
-    for node in sorted(entities, key=str):
-        graph.add_node(str(node), **_node_attributes(ix, node, entities[node], lang))
+    order = sorted(entities, key=_text)
+    nodes = {node: build.node_attributes(node, entities[node]) for node in order}  # type: ignore[arg-type]
+    edges: list[tuple[str, str, str, dict[str, object]]] = []
 
     # Collapsed memberships: one member -> organization edge with role and dates.
-    pairs: set[tuple[Node, Node]] = set()
-    organization_of: dict[Node, Node] = {}
-    for membership in sorted(memberships, key=str):
-        member, org = ix.one(membership, MEMBER), ix.one(membership, ORGANIZATION)
+    pairs: set[tuple[Term, Term]] = set()
+    organization_of: dict[Term, Term] = {}
+    for membership in sorted(memberships, key=_text):
+        member, org = ix.one(membership, _MEMBER), ix.one(membership, _ORGANIZATION)
         if org is not None:
             organization_of[membership] = org
         if member not in entities or org not in entities:
             continue
-        pairs.add((member, org))
-        attrs = _edge_attributes(ix, membership, MEMBERSHIP_EDGE, lang, membership)
-        role = ix.one(membership, ROLE)
-        during = ix.one(membership, DURING)
+        pairs.add((member, org))  # type: ignore[arg-type]
+        attrs = build.edge_attributes(_MEMBERSHIP_EDGE, membership)
+        role = ix.one(membership, _ROLE)
+        during = ix.one(membership, _DURING)
         extra = {
-            "membership": str(membership),
+            "membership": _text(membership),
             "membership_label": ix.label(membership, lang),
             "role": ix.label(role, lang) if role is not None else None,
-            "start_date": ix.date(during, BEGINNING),
-            "end_date": ix.date(during, END),
+            "start_date": ix.date(during, _BEGINNING),
+            "end_date": ix.date(during, _END),
         }
         attrs.update({k: v for k, v in extra.items() if v is not None})
-        graph.add_edge(str(member), str(org), key=str(membership), **attrs)
+        edges.append((_text(member), _text(org), _text(membership), attrs))  # type: ignore[arg-type]
 
     # Plain triples: edges between entities, attributes otherwise.
-    for node in sorted(entities, key=str):
-        data = graph.nodes[str(node)]
-        for prop, objects in sorted(ix.props[node].items(), key=lambda kv: str(kv[0])):
+    for node in order:
+        data = nodes[node]
+        props = ix.props[node]
+        for prop in sorted(props, key=_text):
             if prop in _HANDLED:
                 continue
-            if prop in IRI_ATTRIBUTES:
-                data[IRI_ATTRIBUTES[prop]] = sorted({str(o) for o in objects})
+            objects = props[prop]
+            if prop in _IRI_ATTRIBUTES:
+                data[_IRI_ATTRIBUTES[prop]] = sorted({_text(o) for o in objects})
                 continue
-            attr_values: list[object] = []
-            for obj in sorted(objects, key=str):
+            ordered = objects if len(objects) == 1 else sorted(objects, key=_text)
+            literals: list[Term] = []
+            others: list[object] = []
+            for obj in ordered:
+                if _is_literal(obj):
+                    literals.append(obj)
+                    continue
                 target = organization_of.get(obj, obj)
-                if target in entities:
-                    if prop == MEMBERSHIP_EDGE and (node, target) in pairs:
-                        continue  # the dated membership edge already says it
-                    inverse = INVERSES.get(prop)
-                    if inverse is not None and node in ix.values(target, inverse):
-                        continue  # stated the other way round too: keep that direction
-                    attrs = _edge_attributes(ix, node, prop, lang, node)
-                    if target != obj:
-                        attrs["via"] = str(obj)
-                        attrs["via_label"] = ix.label(obj, lang)
-                    graph.add_edge(str(node), str(target), key=str(prop), **attrs)
-            literals = _pick_language(sorted((o for o in objects if isinstance(o, Literal)), key=_literal_order), lang)
-            attr_values += [python_value(o) for o in literals if isinstance(o, Literal)]
-            attr_values += [
-                ix.label(o, lang) for o in sorted(objects, key=str)
-                if not isinstance(o, Literal) and organization_of.get(o, o) not in entities
-            ]
+                if target not in entities:
+                    others.append(ix.label(obj, lang))
+                    continue
+                if prop == _MEMBERSHIP_EDGE and (node, target) in pairs:
+                    continue  # the dated membership edge already says it
+                inverse = _INVERSES.get(prop)
+                if inverse is not None and node in ix.values(target, inverse):
+                    continue  # stated the other way round too: keep that direction
+                attrs = build.edge_attributes(prop, node)
+                if target != obj:
+                    attrs["via"] = _text(obj)
+                    attrs["via_label"] = ix.label(obj, lang)
+                edges.append((node, _text(target), prop, attrs))  # type: ignore[arg-type]
+            if literals:
+                literals = _pick_language(sorted(literals, key=_literal_order), lang)  # type: ignore[arg-type]
+            attr_values = [python_value(o) for o in literals] + others  # type: ignore[arg-type]
             if attr_values:
-                key = local_name(str(prop))
+                key = local_name(prop)
                 data[f"{key}_value" if key in _RESERVED else key] = _scalar_or_list(attr_values)
 
     # Collapsed figures: attributes of the entity they are about.
-    for figure in sorted(figures, key=str):
-        about = ix.one(figure, FIGURE_ABOUT)
+    for figure in sorted(figures, key=_text):
+        about = ix.one(figure, _FIGURE_ABOUT)
         if about in entities:
-            graph.nodes[str(about)].setdefault("figures", []).append(_figure(ix, figure, lang))
+            nodes[about].setdefault("figures", []).append(build.figure(figure))  # type: ignore[union-attr]
+    graph.add_nodes_from(nodes.items())
+    graph.add_edges_from(edges)
     return graph
 
 
@@ -376,7 +506,7 @@ def neighbourhood(graph: nx.MultiDiGraph, node: str, depth: int) -> nx.MultiDiGr
 
 
 _CHUNK = 500  # IRIs per VALUES block when fetching a neighbourhood
-_NOT_LINKS = _HANDLED | set(IRI_ATTRIBUTES)  # predicates that never make an edge
+_NOT_LINKS = _HANDLED | set(_IRI_ATTRIBUTES)  # predicates that never make an edge
 
 
 def _select(graph: ParkGraph | Graph, query: str, bindings: dict[str, Node] | None = None) -> list[tuple]:
@@ -394,40 +524,40 @@ class _Fetch:
     def __init__(self, graph: ParkGraph | Graph):
         self.graph = graph
         self.ix = _Index([], _select(graph, internal_query("network_subclasses")))
-        self.incoming: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
-        self._out: set[Node] = set()
-        self._in: set[Node] = set()
+        self.incoming: dict[Term, list[tuple[Term, Term]]] = defaultdict(list)
+        self._out: set[Term] = set()
+        self._in: set[Term] = set()
 
-    def _fetch(self, query: str, var: str, nodes: Iterable[Node], done: set[Node]) -> list[tuple]:
-        todo = sorted({n for n in nodes if isinstance(n, URIRef) and n not in done}, key=str)
+    def _fetch(self, query: str, var: str, nodes: Iterable[Term], done: set[Term]) -> list[tuple]:
+        todo = sorted({n for n in nodes if type(n) is str and n not in done})
         done.update(todo)
         rows: list[tuple] = []
         for start in range(0, len(todo), _CHUNK):
-            rows += _select(self.graph, inject_value_list(internal_query(query), var, todo[start:start + _CHUNK]))
+            chunk = [URIRef(n) for n in todo[start:start + _CHUNK]]  # type: ignore[arg-type]
+            rows += _select(self.graph, inject_value_list(internal_query(query), var, chunk))
         return rows
 
-    def out(self, nodes: Iterable[Node]) -> None:
+    def out(self, nodes: Iterable[Term]) -> None:
         """Every triple of each node as subject."""
         for s, p, o in self._fetch("network_out", "s", nodes, self._out):
             if s is not None and p is not None and o is not None:
-                self.ix.props[s][p].append(o)
-                self.ix._labels.pop(s, None)
+                self.ix.add(term(s), term(p), term(o))
 
-    def into(self, nodes: Iterable[Node]) -> set[Node]:
+    def into(self, nodes: Iterable[Term]) -> set[Term]:
         """Every triple with each node as object; returns the subjects and fetches their own triples."""
-        subjects: set[Node] = set()
+        subjects: set[Term] = set()
         for s, p, o in self._fetch("network_in", "o", nodes, self._in):
             if s is not None and p is not None and o is not None:
-                self.incoming[o].append((s, p))
-                subjects.add(s)
+                self.incoming[term(o)].append((term(s), term(p)))
+                subjects.add(term(s))
         self.out(subjects)
         return subjects
 
-    def objects(self, nodes: Iterable[Node]) -> set[Node]:
+    def objects(self, nodes: Iterable[Term]) -> set[Term]:
         return {o for n in nodes for values in self.ix.props.get(n, {}).values() for o in values
-                if isinstance(o, URIRef)}
+                if type(o) is str}
 
-    def nary(self, nodes: Iterable[Node]) -> set[Node]:
+    def nary(self, nodes: Iterable[Term]) -> set[Term]:
         found = set()
         for node in nodes:
             kind = self.ix.kind(node)
@@ -435,34 +565,34 @@ class _Fetch:
                 found.add(node)
         return found
 
-    def complete(self, nodes: set[Node]) -> None:
+    def complete(self, nodes: set[Term]) -> None:
         """Everything `build_network` reads to draw these entities, their edges, memberships and figures."""
         self.out(nodes)
         around = self.into(nodes) | self.objects(nodes)
-        self.out(around | {p for n in nodes for p in self.ix.props.get(n, {})} | {MEMBERSHIP_EDGE})
+        self.out(around | {p for n in nodes for p in self.ix.props.get(n, {})} | {_MEMBERSHIP_EDGE})
         nary = self.nary(around)
         self.into(nary)
         inner = self.objects(nary)  # roles, intervals, indicators, sources, ...
         self.out(inner)
         self.out(self.objects(inner))  # the instants of intervals
 
-    def neighbours(self, node: Node) -> set[Node]:
+    def neighbours(self, node: Term) -> set[Term]:
         """A superset of the entities one edge away from `node` (reads only completed triples)."""
-        found: set[Node] = set()
+        found: set[Term] = set()
         linked = {o for p, values in self.ix.props.get(node, {}).items() if p not in _NOT_LINKS for o in values}
         linked |= {s for s, p in self.incoming.get(node, []) if p not in _NOT_LINKS}
         for other in linked:
-            if not isinstance(other, URIRef):
+            if type(other) is not str:
                 continue
             found.add(other)
             if other in self.nary({other}):
-                found |= set(self.ix.values(other, MEMBER)) | set(self.ix.values(other, ORGANIZATION))
+                found |= set(self.ix.values(other, _MEMBER)) | set(self.ix.values(other, _ORGANIZATION))
                 found |= {s for s, p in self.incoming.get(other, []) if p not in _NOT_LINKS}
         return found
 
-    def is_entity(self, node: Node, collapse: bool) -> bool:
+    def is_entity(self, node: Term, collapse: bool) -> bool:
         kind = self.ix.kind(node)
-        return isinstance(node, URIRef) and kind is not None and not (kind.nary and collapse)
+        return type(node) is str and kind is not None and not (kind.nary and collapse)
 
 
 def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Node]:
@@ -512,7 +642,7 @@ def _resolve_focus(graph: ParkGraph | Graph, focus: str, classes: Sequence[str] 
         if not candidates and how != "folded":
             continue
         fetch = _Fetch(graph)
-        fetch.complete(candidates)
+        fetch.complete({term(c) for c in candidates})
         network = build_network(fetch.ix, lang=lang, collapse=collapse)
         network = network.subgraph([str(c) for c in candidates if str(c) in network]).copy()
         if classes:
@@ -535,7 +665,7 @@ def focus_network(graph: ParkGraph | Graph, focus: str, depth: int, *, lang: str
     """
     if depth < 0:
         raise ParkgraphError(f"depth must be 0 or more, not {depth}", hint="use --depth 1, 2, ...")
-    start = URIRef(_resolve_focus(graph, focus, classes, lang, collapse))
+    start = _resolve_focus(graph, focus, classes, lang, collapse)
     fetch = _Fetch(graph)
     reached, frontier = {start}, {start}
     for step in range(depth + 1):

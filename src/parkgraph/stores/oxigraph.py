@@ -252,6 +252,40 @@ class OxigraphStore:
         except OSError as exc:
             raise StoreError(f"reading {self.path} failed: {exc}") from exc
 
+    def iri_subject_terms(self) -> Iterable[tuple[str, str, object]]:
+        """`iri_subject_triples` as the terms `parkgraph.network` indexes (see `parkgraph.network_terms`).
+
+        IRIs come as plain str (each distinct one a single object), plain and language-tagged
+        literals as `Text`; only the other literals and blank nodes are converted to rdflib, once
+        each. This skips building an rdflib term for the million labels and IRIs of a big export.
+        """
+        from parkgraph.network_terms import Text
+
+        named, literal, string = ox.NamedNode, ox.Literal, _XSD_STRING
+        iris: dict[str, str] = {}
+        others: dict[object, object] = {}
+        intern = iris.setdefault
+        try:
+            for s, p, o, _ in self.ox.quads_for_pattern(None, None, None):
+                if type(s) is not named:
+                    continue
+                kind = type(o)
+                if kind is named:
+                    value = o.value
+                    obj: object = intern(value, value)
+                else:
+                    obj = others.get(o)
+                    if obj is None:
+                        if kind is literal and (o.language or o.datatype.value == string):
+                            obj = Text(o.value, o.language)
+                        else:
+                            obj = to_rdflib(o)
+                        others[o] = obj
+                subject, predicate = s.value, p.value
+                yield intern(subject, subject), intern(predicate, predicate), obj
+        except OSError as exc:
+            raise StoreError(f"reading {self.path} failed: {exc}") from exc
+
     def worker_copy(self) -> OxigraphStore:
         """A read-only handle on the same directory, for a query worker process."""
         copy = OxigraphStore.__new__(OxigraphStore)
