@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+import pyoxigraph
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
@@ -31,6 +32,17 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b
 def is_iri(text: str) -> bool:
     """True when `text` is an absolute IRI that can be written between < and > in SPARQL."""
     return bool(IRI.match(text))
+
+
+def iri_problem(text: str) -> str | None:
+    """None if `text` is an IRI every store takes (is_iri, then RFC 3987 as Oxigraph parses it), else what is wrong."""
+    if not is_iri(text):
+        return "not an absolute IRI without spaces, controls or <>\"{}|^`\\"
+    try:
+        pyoxigraph.NamedNode(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def check_text(text: str, what: str = "the text") -> str:
@@ -212,5 +224,6 @@ def inject_values(query: str, bindings: Mapping[str, Node] | None) -> str:
 
 
 __all__ = [
-    "check_text", "inject_value_list", "inject_values", "is_iri", "sparql_term", "values_block", "where_brace",
+    "check_text", "inject_value_list", "inject_values", "iri_problem", "is_iri", "sparql_term", "values_block",
+    "where_brace",
 ]

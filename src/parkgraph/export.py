@@ -16,8 +16,20 @@ from parkgraph.errors import ParkgraphError
 
 FORMATS = ("graphml", "gexf", "json", "cytoscape")
 _INT32 = (-(2**31), 2**31 - 1)
-# Characters XML 1.0 does not allow, even escaped.
+# Characters XML 1.0 does not allow, even escaped: dropped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Lone surrogates are not Unicode text (no UTF-8, strict JSON parsers refuse them): U+FFFD in every format.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_only(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, as a UTF-8 decoder does with bytes it cannot read."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _xml_text(text: str) -> str:
+    """`text` as XML 1.0 can carry it: lone surrogates as U+FFFD, characters XML forbids dropped."""
+    return _XML_INVALID.sub("", text_only(text))
 
 
 def _scalar(value: object) -> object | None:
@@ -35,11 +47,21 @@ def _scalar(value: object) -> object | None:
         if not items:
             return None
         if all(isinstance(i, str | int | float | bool) for i in items):
-            return _XML_INVALID.sub("", "; ".join(str(i) for i in items))
-        return _XML_INVALID.sub("", json.dumps(items, ensure_ascii=False, sort_keys=True, default=str))
+            return _xml_text("; ".join(str(i) for i in items))
+        return _xml_text(json.dumps(items, ensure_ascii=False, sort_keys=True, default=str))
     if isinstance(value, dict):
-        return _XML_INVALID.sub("", json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
-    return _XML_INVALID.sub("", str(value))
+        return _xml_text(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+    return _xml_text(str(value))
+
+
+def _key(key: object) -> str:
+    """An attribute name fit for XML: a predicate's local name may hold any character."""
+    return _xml_text(str(key))
+
+
+def _attributes(data: dict) -> dict[str, object]:
+    """`data` with XML-safe names and scalar values, None values left out."""
+    return {_key(k): v for k, v in ((k, _scalar(v)) for k, v in data.items()) if v is not None}
 
 
 def _uniform(items: list[dict]) -> None:
@@ -57,12 +79,11 @@ def _uniform(items: list[dict]) -> None:
 def scalar_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy whose attributes are all scalars of one type per key, as GraphML and GEXF require."""
     clean = nx.MultiDiGraph()
-    clean.graph.update({k: v for k, v in ((k, _scalar(v)) for k, v in graph.graph.items()) if v is not None})
+    clean.graph.update(_attributes(graph.graph))
     for node, data in graph.nodes(data=True):
-        clean.add_node(_scalar(node), **{k: v for k, v in ((k, _scalar(v)) for k, v in data.items()) if v is not None})
+        clean.add_node(_scalar(node), **_attributes(data))
     for u, v, key, data in graph.edges(keys=True, data=True):
-        attrs = {k: x for k, x in ((k, _scalar(x)) for k, x in data.items()) if x is not None}
-        clean.add_edge(_scalar(u), _scalar(v), key=_scalar(key), **attrs)
+        clean.add_edge(_scalar(u), _scalar(v), key=_scalar(key), **_attributes(data))
     _uniform([d for _, d in clean.nodes(data=True)])
     _uniform([d for _, _, d in clean.edges(data=True)])
     return clean
@@ -78,10 +99,14 @@ def cytoscape(graph: nx.MultiDiGraph) -> dict:
     return nx.cytoscape_data(graph, name="label")
 
 
+def json_text(document: object, indent: int | None = 1) -> str:
+    """`document` as JSON text that UTF-8 and strict parsers take: every text exact but lone surrogates (U+FFFD)."""
+    return text_only(json.dumps(document, ensure_ascii=False, indent=indent, default=str))
+
+
 def _write_json(document: dict, path: Path) -> None:
     with atomic_write(path) as handle:
-        json.dump(document, handle, ensure_ascii=False, indent=1, default=str)
-        handle.write("\n")
+        handle.write(json_text(document) + "\n")
 
 
 def _write_graphml(graph: nx.MultiDiGraph, path: Path) -> None:

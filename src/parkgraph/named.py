@@ -29,13 +29,12 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
-import pyoxigraph
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.binding import LANGUAGE_TAG, VARIABLE_NAME, check_text, is_iri
+from parkgraph.binding import LANGUAGE_TAG, VARIABLE_NAME, check_text, iri_problem, is_iri
 from parkgraph.errors import QueryError
 from parkgraph.namespaces import PGID, PREFIXES
 from parkgraph.results import QueryResult
@@ -199,11 +198,10 @@ def _checked_iri(param: Param, text: str) -> URIRef:
     check_text(text, f"parameter '{param.name}'")
     if not is_iri(text):
         raise _ill_typed(param, text)
-    try:
-        pyoxigraph.NamedNode(text)
-    except ValueError as exc:
-        raise QueryError(f"parameter '{param.name}' is not a valid IRI: {exc} in {text!r}",
-                         hint=f"--param {param.name}=VALUE with VALUE {TYPE_HELP[param.type]}") from None
+    problem = iri_problem(text)
+    if problem:
+        raise QueryError(f"parameter '{param.name}' is not a valid IRI: {problem} in {text!r}",
+                         hint=f"--param {param.name}=VALUE with VALUE {TYPE_HELP[param.type]}")
     return URIRef(text)
 
 

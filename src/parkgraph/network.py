@@ -21,7 +21,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from parkgraph.app import PREFIXES, short
-from parkgraph.binding import inject_value_list, is_iri
+from parkgraph.binding import check_text, inject_value_list, iri_problem
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
 from parkgraph.network_model import (
@@ -603,11 +603,11 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Nod
 
     found: set[Node] = set()
     text = focus.strip()
-    if how == "iri":
-        if is_iri(text):
+    if how == "iri":  # only IRIs every store takes: Oxigraph refuses a query holding any other
+        if iri_problem(text) is None:
             found.add(URIRef(text))
         prefix, _, rest = text.partition(":")
-        if rest and prefix in PREFIXES and is_iri(str(PREFIXES[prefix]) + rest):
+        if rest and prefix in PREFIXES and iri_problem(str(PREFIXES[prefix]) + rest) is None:
             found.add(URIRef(str(PREFIXES[prefix]) + rest))
         return found
     if how == "label":
@@ -665,6 +665,7 @@ def focus_network(graph: ParkGraph | Graph, focus: str, depth: int, *, lang: str
     """
     if depth < 0:
         raise ParkgraphError(f"depth must be 0 or more, not {depth}", hint="use --depth 1, 2, ...")
+    check_text(focus, "the focus")  # a lone surrogate cannot reach a store
     start = _resolve_focus(graph, focus, classes, lang, collapse)
     fetch = _Fetch(graph)
     reached, frontier = {start}, {start}
