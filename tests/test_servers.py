@@ -29,8 +29,6 @@ pytestmark = pytest.mark.servers
 # rdflib and Oxigraph (which agree). Each is a deviation of Virtuoso's engine from SPARQL 1.1, found
 # by this test and reduced to the construct named here; the test fails if Virtuoso starts agreeing.
 VIRTUOSO_DEVIATIONS = {
-    ("events-in-region", 0): "two `*` property paths in one group lose solutions (the panel session is missing)",
-    ("events-in-region", 1): "the same two-`*`-paths deviation",
     ("organizations-in-region", 1): "two `*` property paths in one group lose solutions (place:russia finds 1 of 3; "
     "the zero-length step is the one lost)",
 }
