@@ -25,24 +25,14 @@ from parkgraph.stores.remote import PARKGRAPH_GRAPH
 
 pytestmark = pytest.mark.servers
 
-# Named queries on which Virtuoso 7.2 (Debian's virtuoso-opensource) gives a different answer from
-# rdflib and Oxigraph (which agree). Each is a deviation of Virtuoso's engine from SPARQL 1.1, found
-# by this test and reduced to the construct named here; the test fails if Virtuoso starts agreeing.
-VIRTUOSO_DEVIATIONS = {
-    ("organizations-in-region", 1): "two `*` property paths in one group lose solutions (place:russia finds 1 of 3; "
-    "the zero-length step is the one lost)",
-}
 
-
-def cases(virtuoso: bool = False) -> list:
-    """One test case per named query and example; on Virtuoso the known deviations must still deviate."""
-    found = []
-    for query in all_queries():
-        for number, example in enumerate(query.examples or ({},)):
-            reason = VIRTUOSO_DEVIATIONS.get((query.name, number)) if virtuoso else None
-            marks = [pytest.mark.xfail(strict=True, reason=f"Virtuoso: {reason}")] if reason else []
-            found.append(pytest.param(query, example, id=f"{query.name}-{number}", marks=marks))
-    return found
+def cases() -> list:
+    """One test case per named query and example."""
+    return [
+        pytest.param(query, example, id=f"{query.name}-{number}")
+        for query in all_queries()
+        for number, example in enumerate(query.examples or ({},))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +98,7 @@ def as_virtuoso(value: object) -> object:
     return value
 
 
-@pytest.mark.parametrize("query, example", cases(virtuoso=True))
+@pytest.mark.parametrize("query, example", cases())
 def test_named_query_same_on_virtuoso(query: NamedQuery, example: dict[str, str], stores: dict[str, Store]) -> None:
     expected = answer(query, example, stores["memory"])
     mine = answer(query, example, stores["virtuoso"])
