@@ -16,6 +16,7 @@ from parkgraph.analytics import normalize
 from parkgraph.app import short
 from parkgraph.atomic import atomic_write
 from parkgraph.errors import ParkgraphError
+from parkgraph.export import text_only
 from parkgraph.network_model import KINDS
 from parkgraph.paths import TEMPLATES_DIR
 
@@ -66,8 +67,11 @@ _NOT_FACTS = {"iri", "label", "label_ru", "label_en", "alt_labels", "class", "cl
 
 
 def script_json(value: object) -> str:
-    """JSON that is safe inside an HTML <script> element: no '<', '>', '&', U+2028 or U+2029 left raw."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """JSON that is safe inside an HTML <script> element: no '<', '>', '&', U+2028 or U+2029 left raw.
+
+    A lone surrogate (not text: no UTF-8 page can hold it) becomes U+FFFD, as in every export.
+    """
+    text = text_only(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
                          ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
@@ -223,7 +227,7 @@ def render_html(graph: nx.MultiDiGraph, *, lang: str = "en", title: str | None =
         raise ParkgraphError("the map would be empty", hint="check --focus, --depth and --classes")
     values = {
         "lang": html.escape(lang),
-        "title": html.escape(title or UI_TEXT[lang]["title"]),
+        "title": html.escape(text_only(title or UI_TEXT[lang]["title"])),
         "vis_css": _vis_asset("vis-network.css"),
         "vis_js": _vis_asset("vis-network.min.js"),
         "data": script_json(map_data(graph, lang)),
