@@ -51,11 +51,13 @@ def _syntax_error(path: Path, exc: Exception, locate: bool = True) -> RdfSyntaxE
     offset = getattr(exc, "_i", None)
     if isinstance(raw, bytes) and isinstance(offset, int):
         text = raw.decode("utf-8", errors="replace")
+        if not 0 <= offset <= len(text):  # rdflib says -1 for "at the end" (e.g. an unterminated <IRI)
+            offset = len(text)
         before = text[:offset]
         line = before.count("\n") + 1
         column = offset - (before.rfind("\n") + 1) + 1
         why = getattr(exc, "_why", why)
-        snippet = text.splitlines()[line - 1].strip() if text.splitlines() else ""
+        snippet = text.split("\n")[line - 1].strip()  # lines as counted above (splitlines also splits at \x85)
         why = f"{why}; near: {snippet[:80]}"
     else:
         # "line 4 column 1" (JSON), "file:///x.rdf:4:2: mismatched tag" (XML), "line 3" (others)
@@ -64,6 +66,8 @@ def _syntax_error(path: Path, exc: Exception, locate: bool = True) -> RdfSyntaxE
             line = int(match.group(1))
             column = int(match.group(2)) if match.group(2) else None
         why = why.strip().splitlines()[0] if why.strip() else type(exc).__name__
+    if line is None and isinstance(exc, UnicodeDecodeError):
+        line, column = _undecodable_at(path)  # Oxigraph's parser skips bad bytes in a comment
     if line is None and locate:
         # rdflib's N-Triples/N-Quads parsers and its UTF-8 decoding say what but not where: ask Oxigraph's.
         line, column = locate_with_oxigraph(path)
@@ -74,6 +78,20 @@ def _syntax_error(path: Path, exc: Exception, locate: bool = True) -> RdfSyntaxE
         column=column,
         hint="fix the syntax at that place (a missing '.', ';' or quote is the usual cause) and run again",
     )
+
+
+def _undecodable_at(path: Path) -> tuple[int | None, int | None]:
+    """Line and column of the first byte of `path` that is not UTF-8, or (None, None)."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        start = before.rfind(b"\n") + 1
+        return before.count(b"\n") + 1, len(before[start:].decode("utf-8", errors="replace")) + 1
+    except OSError:
+        pass
+    return None, None
 
 
 def locate_with_oxigraph(path: Path) -> tuple[int | None, int | None]:
