@@ -10,7 +10,9 @@ data comes back exactly.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -28,12 +30,14 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, Variable
+from rich.console import Console
 from test_fuzz_strategies import FAST, FEW, SLOW, SURROGATES, hostile_text, iri_text, label_text, unicode_text
 
 from parkgraph import ParkGraph
 from parkgraph.binding import LANGUAGE_TAG, is_iri, sparql_term
 from parkgraph.errors import QueryError
 from parkgraph.named import all_queries, load_query
+from parkgraph.output import to_table
 from parkgraph.results import QueryResult
 from parkgraph.serve import SparqlServer
 from parkgraph.sparql import internal_query
@@ -350,3 +354,22 @@ def test_cli_parameter_with_undecodable_bytes_is_a_clean_error(tmp_path: Path) -
         out = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
         assert done.returncode == 2, out
         assert "Traceback" not in out and "error:" in out
+
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@FAST
+@given(text=unicode_text)
+@example(text="\x1b]8;;https://evil.example/\x07click\x1b]8;;\x07 \x1b[31mred\x9b2J\r[bold]x[/bold]")
+def test_a_table_never_sends_control_characters_from_data_to_the_terminal(text: str) -> None:
+    """The table format shows data as text: ESC, CR, BEL and C1 codes as \\xNN, console markup as written."""
+    console = Console(file=io.StringIO(), color_system=None, width=1000, highlight=False)
+    console.print(to_table(QueryResult(kind="select", vars=["x"], rows=[(Literal(text),)])))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert not CONTROL.search(out)
+    flat = out.replace("\n", "")
+    for ch in set(CONTROL.findall(text)):
+        assert f"\\x{ord(ch):02x}" in flat
+    if "[bold]" in text and "\n" not in text:
+        assert "[bold]" in flat

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from rdflib import BNode, Literal, URIRef
@@ -27,6 +28,9 @@ FORMATS = TABULAR_FORMATS + GRAPH_FORMATS
 ASK_HEADER = "_askResult"  # the column name Jena and others use for ASK answers in CSV/TSV
 
 _BY_LENGTH = sorted(KNOWN_PREFIXES.items(), key=lambda kv: -len(kv[1]))
+# Control characters but tab and newline: a terminal acts on them (ESC and C1 CSI start colour, title,
+# hyperlink and cursor sequences), so a table shows them as \xNN instead.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def shorten(iri: str) -> str:
@@ -77,6 +81,11 @@ def cell_text(cell: Node | None) -> str:
     return str(cell)
 
 
+def visible(text: str) -> str:
+    """`text` fit for a terminal: each control character (ESC, CR, BEL, C1 …) written as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def table_columns(variables: list[str]) -> list[int]:
     """Indexes of the columns a table shows: an IRI column `x` is left out when `xLabel` is there too."""
     return [i for i, var in enumerate(variables) if f"{var}Label" not in variables]
@@ -95,7 +104,7 @@ def to_table(result: QueryResult, title: str | None = None, compact: bool = True
         return table
     shown = table_columns(result.vars) if compact else list(range(len(result.vars)))
     table = Table(
-        title=Text(title) if title else None,
+        title=Text(visible(title)) if title else None,
         title_justify="left",
         caption=f"{len(result.rows)} row(s)",
         caption_justify="left",
@@ -103,7 +112,7 @@ def to_table(result: QueryResult, title: str | None = None, compact: bool = True
     for i in shown:
         table.add_column(Text(result.vars[i]), overflow="fold")
     for row in result.rows:
-        table.add_row(*(Text(cell_text(row[i])) for i in shown))
+        table.add_row(*(Text(visible(cell_text(row[i]))) for i in shown))
     return table
 
 
