@@ -240,7 +240,7 @@ def test_any_parameter_is_bound_as_a_term_or_refused(recorded: ParkGraph, case: 
             assert Decimal(str(bound)) == Decimal(payload.strip())
 
 
-@SLOW
+@FEW
 @given(case=st.sampled_from(CASES), payload=hostile_text)
 @examples("string", "iri")
 def test_every_store_answers_alike_or_refuses(recorded: ParkGraph, oxigraph: ParkGraph,

@@ -138,7 +138,7 @@ def test_hostile_data_adds_no_markup_and_arrives_exact(harmless: tuple[str, Page
     assert parsed.texts["title"] == parsed.texts["h1"] == carried(shown)
 
 
-@FAST
+@settings(FAST, max_examples=30)
 @given(label=hostile_text)
 @example(label="x\ud800\udfff</script><!--")
 def test_the_written_map_reads_back_as_the_rendered_page(label: str) -> None:
