@@ -230,3 +230,46 @@ def test_a_remote_jsonld_context_is_never_fetched(recorder: Recorder, tmp_path: 
         encoding="utf-8",
     )
     assert len(ParkGraph.open(files=[inline])) == 1  # an inline context is fine
+
+
+@pytest.mark.parametrize("kind", ["memory", "oxigraph"])
+def test_text_no_store_can_take_is_a_clean_query_error(kind: str, tmp_path: Path) -> None:
+    """Lone surrogates, escapes beyond Unicode and IRIs Oxigraph rejects: QueryError, never a crash."""
+    from rdflib import Literal, URIRef
+
+    pg = ParkGraph.open("memory" if kind == "memory" else f"oxigraph:{tmp_path / 'ox'}", seed=True)
+    with pytest.raises(QueryError, match="lone surrogate") as caught:
+        pg.sparql('SELECT * WHERE { ?s ?p "\ud800" }')
+    assert (caught.value.line, caught.value.column) == (1, 25)
+    with pytest.raises(QueryError, match="Invalid unicode code point"):
+        pg.sparql('SELECT * WHERE { ?s ?p "\\UFFFFFFFF" }')
+    with pytest.raises(QueryError, match="lone surrogate"):
+        pg.sparql("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", {"o": Literal("\udfff")})
+    if kind == "oxigraph":  # rdflib takes any IRI; Oxigraph checks them
+        with pytest.raises(QueryError, match="percent encoding"):
+            pg.sparql("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", {"s": URIRef("http://example.org/%zz")})
+    with pytest.raises(QueryError):
+        ParkGraph.open(allow_update=True).update('INSERT DATA { <http://e/a> <http://e/p> "\ud800" }')
+
+
+def test_terminal_escapes_in_data_are_shown_not_obeyed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Labels with ESC sequences and rich markup print as text in neighbours/central tables."""
+    from parkgraph.app import console
+
+    monkeypatch.setattr(console, "width", 250)  # one table row per entity
+    evil = tmp_path / "evil.ttl"
+    evil.write_text(
+        '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+        '<https://w3id.org/parkgraph/id/person/farid-zakirov> rdfs:label '
+        '"\\u001B[31mRED [link=https://evil.example/]Click[/link]"@en .\n',  # sorts before the real label
+        encoding="utf-8",
+    )
+    db = tmp_path / "db"
+    assert run(capsys, "load", "--store", f"oxigraph:{db}")[0] == 0
+    assert run(capsys, "load", "--store", f"oxigraph:{db}", str(evil))[0] == 0
+    code, out, _ = run(capsys, "neighbours", "KIP Master", "--depth", "1", "--store", f"oxigraph:{db}")
+    assert code == 0
+    assert "\x1b" not in out and "\\x1b[31mRED" in out
+    assert "[link=https://evil.example/]Click[/link]" in out

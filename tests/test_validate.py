@@ -60,7 +60,7 @@ def test_broken_turtle_fails_with_file_and_line(
     expected_line = line_of(data_copy, "person:denis-zhuravsky a foaf:Person") + 1
     code, _, err = run_cli(["validate", str(paths.ontology_file()), str(data_copy)], capsys)
     assert code == 1
-    match = re.search(rf"{re.escape(str(data_copy))}:(\d+): syntax: not valid RDF", err)
+    match = re.search(rf"{re.escape(str(data_copy))}:(\d+):\d+: syntax: not valid RDF", err)
     assert match, err
     assert abs(int(match.group(1)) - expected_line) <= 1
     assert "FAILED: 1 problem(s) (1 syntax)" in err

@@ -9,6 +9,7 @@ import sys
 from parkgraph import commands
 from parkgraph.app import app, err_console
 from parkgraph.errors import ParkgraphError
+from parkgraph.output import visible
 
 for _module in pkgutil.iter_modules(commands.__path__):
     importlib.import_module(f"{commands.__name__}.{_module.name}")
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="parkgraph")
     except ParkgraphError as err:
-        err_console.print(f"error: {err}", markup=False)
+        err_console.print(visible(f"error: {err}"), markup=False)  # messages may quote data with terminal escapes
         sys.exit(2)
 
 

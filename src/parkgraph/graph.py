@@ -15,7 +15,7 @@ from parkgraph.named import NamedQuery, all_queries, load_query
 from parkgraph.policy import READ_ONLY, Policy
 from parkgraph.results import QueryResult
 from parkgraph.store import Store, open_store
-from parkgraph.syntax import check_query
+from parkgraph.syntax import check_query, check_text
 
 
 class ParkGraph:
@@ -94,6 +94,8 @@ class ParkGraph:
         QueryTimeout past the time limit and ResultTooLarge past `max_rows`.
         """
         check_query(query)  # the same syntax errors, with line and column, on every store
+        for name, value in (bindings or {}).items():
+            check_text(str(value), f"the value bound to ?{name}", located=False)
         self.policy.check_query(query)
         if self.timeout is not None:
             return self._workers().query(query, bindings)

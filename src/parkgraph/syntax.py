@@ -91,8 +91,13 @@ def query_reach(query: str) -> Reach:
 @lru_cache(maxsize=64)
 def update_reach(update: str) -> Reach:
     """The SERVICE endpoints and LOAD sources of a SPARQL Update; QueryError with line and column if it is not one."""
+    check_text(update, "the update", "<update>")
     try:
         tree = parseUpdate(update)
+    except ValueError as exc:
+        raise QueryError(
+            f"SPARQL Update syntax error: {exc}", file="<update>", hint="fix the escape it names"
+        ) from None
     except ParseBaseException as exc:
         pointer = " " * (exc.col - 1) + "^"
         raise QueryError(
@@ -129,7 +134,13 @@ def _is_update(query: str) -> bool:
 
 def check_query(query: str, file: str | None = None) -> None:
     """Raise QueryError with line, column and the offending line if `query` is not SPARQL 1.1."""
-    found = _parse_error(query)
+    check_text(query, "the query", file)
+    try:
+        found = _parse_error(query)
+    except ValueError as exc:  # rdflib's parser: a \U escape beyond Unicode, for example
+        raise QueryError(
+            f"SPARQL syntax error: {exc}", file=file or "<query>", hint="fix the escape or character it names"
+        ) from None
     if found is None:
         return
     if _is_update(query):
@@ -148,6 +159,23 @@ def check_query(query: str, file: str | None = None) -> None:
         column=column,
         hint="fix the query at that place (a missing '.', '}' or '?' is the usual cause) and run again",
     )
+
+
+def check_text(text: str, what: str, file: str | None = None, located: bool = True) -> None:
+    """Raise QueryError if `text` holds a lone surrogate: not Unicode text, so no store could be sent it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        before = text[: exc.start]
+        line = before.count("\n") + 1
+        column = exc.start - (before.rfind("\n") + 1) + 1
+        raise QueryError(
+            f"{what} holds a lone surrogate (U+{ord(text[exc.start]):04X}), which is not valid Unicode text",
+            file=(file or "<query>") if located else None,
+            line=line if located else None,
+            column=column if located else None,
+            hint="remove it or write the character it was meant to be",
+        ) from None
 
 
 @lru_cache(maxsize=256)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from parkgraph.app import StoreOption, app, console, err_console, short
 from parkgraph.graph import ParkGraph
+from parkgraph.output import visible
 from parkgraph.stats import compute_stats
 from parkgraph.validate import validate
 
@@ -40,7 +41,7 @@ def validate_command(
         console.print(f"OK: {names} ({report.triples} triples; checks: {', '.join(report.checks)})")
         return
     for problem in report.problems:
-        err_console.print(str(problem), markup=False)
+        err_console.print(visible(str(problem)), markup=False)  # data may hold terminal escapes
     counts = {c: len(report.by_check(c)) for c in report.checks if report.by_check(c)}
     summary = ", ".join(f"{n} {c}" for c, n in counts.items())
     err_console.print(f"FAILED: {len(report.problems)} problem(s) ({summary}) in {names}", markup=False)

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from parkgraph.app import LangOption, StoreOption, app, console, short
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
+from parkgraph.output import visible
 
 FocusOption = Annotated[
     str | None,
@@ -89,12 +91,12 @@ def path_command(
     network = _network(store, lang, None, None, None)
     paths = shortest_paths(network, source, target, limit=limit)
     if not paths:
-        console.print(f"no connection between '{source}' and '{target}'")
+        console.print(Text(visible(f"no connection between '{source}' and '{target}'")))
         raise typer.Exit(1)
     steps = len(paths[0])
     console.print(f"{len(paths)} shortest path(s) of {steps} step(s):")
     for number, path in enumerate(paths, start=1):
-        console.print(f"\n{number}. " + format_path(network, path), markup=False)
+        console.print(Text(visible(f"\n{number}. " + format_path(network, path))))
 
 
 @app.command("neighbours")
@@ -110,12 +112,13 @@ def neighbours_command(
     network = _network(store, lang, None, None, None)
     rows = neighbours(network, entity, depth)
     centre = network.nodes[find_entity(network, entity)].get("label")
-    table = Table(title=f"{len(rows)} entities within {depth} step(s) of {centre}", title_justify="left")
+    table = Table(title=Text(visible(f"{len(rows)} entities within {depth} step(s) of {centre}")), title_justify="left")
     for column in ("steps", "entity", "class", "IRI"):
         table.add_column(column, justify="right" if column == "steps" else "left")
     for node, distance in rows:
         data = network.nodes[node]
-        table.add_row(str(distance), data.get("label", node), data.get("class_label", ""), short(node))
+        cells = (data.get("label", node), data.get("class_label", ""), short(node))
+        table.add_row(str(distance), *(Text(visible(str(cell))) for cell in cells))
     console.print(table)
 
 
@@ -134,7 +137,8 @@ def central_command(
     for column in ("entity", "class", "betweenness", "degree"):
         table.add_column(column, justify="right" if column in ("betweenness", "degree") else "left")
     for row in central(network, top):
-        table.add_row(row.label, row.class_label, f"{row.betweenness:.3f}", str(row.degree))
+        names = (Text(visible(row.label)), Text(visible(row.class_label)))
+        table.add_row(*names, f"{row.betweenness:.3f}", str(row.degree))
     console.print(table)
 
 

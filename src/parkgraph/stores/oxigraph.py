@@ -207,7 +207,12 @@ class OxigraphStore:
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         """Run SPARQL on the union of the store's graphs; `bindings` become Oxigraph substitutions."""
-        subs = {ox.Variable(str(k)): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        try:
+            subs = {ox.Variable(str(k)): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        except ValueError as exc:  # Oxigraph's own IRI check, stricter than rdflib's
+            raise QueryError(
+                f"cannot bind a value Oxigraph rejects: {exc}", hint="bind a valid IRI or literal"
+            ) from None
         try:
             try:
                 answer = self.ox.query(sparql, substitutions=subs or None, use_default_graph_as_union=True)
