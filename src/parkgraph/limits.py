@@ -29,9 +29,17 @@ _worker_store: Store | None = None
 
 
 def _start_worker(store: Store) -> None:
-    """Runs once in each new worker: open the worker's own handle on the parent's data."""
+    """Runs once in each new (forked) worker: open the worker's own handle on the parent's data."""
     global _worker_store
     _worker_store = store.worker_copy()
+
+
+def _start_oxigraph_worker(path: str) -> None:
+    """Runs once in each new (spawned) worker of an Oxigraph store: open it read-only."""
+    global _worker_store
+    from parkgraph.stores.oxigraph import OxigraphStore
+
+    _worker_store = OxigraphStore.read_only_view(path)
 
 
 def _run(text: str, bindings: Mapping[str, Node] | None, max_rows: int | None) -> tuple[object, ...]:
@@ -78,6 +86,17 @@ class QueryPool:
         self._pool = self._start()
 
     def _start(self) -> ProcessPool:
+        from parkgraph.stores.oxigraph import OxigraphStore
+
+        if isinstance(self.store, OxigraphStore):
+            # RocksDB's process-wide thread pool holds locks that a fork can copy in their locked
+            # state, so a forked worker could hang opening the store: start Oxigraph workers afresh.
+            return ProcessPool(
+                max_workers=self.workers,
+                initializer=_start_oxigraph_worker,
+                initargs=(str(self.store.path),),
+                context=multiprocessing.get_context("spawn"),
+            )
         # fork: the workers inherit the loaded graph instead of parsing it again.
         return ProcessPool(
             max_workers=self.workers,

@@ -293,11 +293,17 @@ class OxigraphStore:
 
     def worker_copy(self) -> OxigraphStore:
         """A read-only handle on the same directory, for a query worker process."""
-        copy = OxigraphStore.__new__(OxigraphStore)
-        copy.path, copy.name, copy.read_only = self.path, self.name, True
-        copy._busy = f"the store at {self.path} is open read-only in a query worker"
-        copy.ox = copy._open_snapshot()
-        return copy
+        return OxigraphStore.read_only_view(self.path)
+
+    @classmethod
+    def read_only_view(cls, path: Path | str) -> OxigraphStore:
+        """Open the store at `path` read-only (what a query worker process uses)."""
+        view = cls.__new__(cls)
+        view.path = Path(path)
+        view.name, view.read_only = f"oxigraph:{view.path}", True
+        view._busy = f"the store at {view.path} is open read-only in a query worker"
+        view.ox = view._open_snapshot()
+        return view
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update."""
