@@ -2,8 +2,9 @@
 
 Neither rdflib nor pyoxigraph can cancel a query once it runs, so the only honest way to stop a
 runaway one is to run it in another process and end that process. `QueryPool` keeps a few worker
-processes (pebble's ProcessPool), forked from the process that opened the graph so they share its
-data; a worker that runs past the limit is terminated and pebble starts a fresh one.
+processes (pebble's ProcessPool): forked from the process that opened the graph so they share its
+data, or spawned to open an Oxigraph store read-only; a worker that runs past the limit is
+terminated and pebble starts a fresh one.
 """
 
 from __future__ import annotations
