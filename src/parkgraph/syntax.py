@@ -126,7 +126,7 @@ def is_update(text: str) -> bool:
 
 def _is_update(query: str) -> bool:
     try:
-        parseUpdate(query)
+        update_reach(query)  # cached: the policy check of the same update reuses this parse
     except Exception:  # any failure means: not a valid update either
         return False
     return True
