@@ -9,6 +9,7 @@ same rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,12 +17,15 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import ORG, PROV, RDF, RDFS, SKOS, TIME
+from rdflib.term import Node
 
 from parkgraph import ParkGraph, paths
 from parkgraph.binding import inject_values
 from parkgraph.errors import QueryError
-from parkgraph.named import all_queries, query_names
+from parkgraph.named import all_queries, load_query, query_names, resolve_label
 from parkgraph.namespaces import PG, PGID, SCHEMA
+from parkgraph.results import QueryResult
+from parkgraph.sparql import internal_query
 
 QUERIES = all_queries()
 EXAMPLES = [(q.name, ex) for q in QUERIES for ex in (q.examples or ({},))]
@@ -364,6 +368,48 @@ def test_label_falls_back_to_the_other_language(with_english_only_speaker: ParkG
 def test_an_ambiguous_label_is_refused(with_english_only_speaker: ParkGraph) -> None:
     with pytest.raises(QueryError, match="names 2 entities"):
         with_english_only_speaker.query("event-hierarchy", event="Innoprom-2025")
+
+
+CASE_TWIN = "https://w3id.org/parkgraph/id/org/test-caps-twin"
+
+
+@pytest.fixture(scope="module", params=["memory", "oxigraph"])
+def with_case_twin(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ParkGraph:
+    """The curated data plus an organization labelled "KIP MASTER"@en: KIP Master's label in capitals."""
+    folder = tmp_path_factory.mktemp("case-twin")
+    extra = folder / "twin.ttl"
+    extra.write_text(f'<{CASE_TWIN}> <{RDFS.label}> "KIP MASTER"@en .\n', encoding="utf-8")
+    files = [*paths.default_files(), extra]
+    if request.param == "memory":
+        return ParkGraph.open(files=files)
+    return ParkGraph.open(f"oxigraph:{folder / 'db'}", files=files)
+
+
+def test_an_exact_label_wins_over_a_case_variant(with_case_twin: ParkGraph) -> None:
+    """Each spelling written in the data names its own entity; a third spelling matches both."""
+    kip = PGID["org/kip-master"]
+    bound = load_query("people-roles").bind
+    assert bound({"organization": "KIP Master"}, resolve=with_case_twin.sparql)["organization"] == kip
+    assert bound({"organization": "KIP MASTER"}, resolve=with_case_twin.sparql)["organization"] == URIRef(CASE_TWIN)
+    with pytest.raises(QueryError, match="names 2 entities") as refused:
+        bound({"organization": "kip master"}, resolve=with_case_twin.sparql)
+    assert str(kip) in str(refused.value) and CASE_TWIN in str(refused.value)
+
+
+def test_an_exact_label_is_found_without_reading_every_label(pg: ParkGraph) -> None:
+    """Found exactly (plain, @en or @ru), the case-insensitive scan over every label never runs."""
+    seen: list[tuple[str, dict]] = []
+
+    def resolve(query: str, bindings: Mapping[str, Node]) -> QueryResult:
+        seen.append((query, dict(bindings)))
+        return pg.sparql(query, bindings)
+
+    assert resolve_label("Иннопром-2025", resolve) == PGID["event/innoprom-2025"]
+    assert {query for query, _ in seen} == {internal_query("resolve_label_exact")}
+    assert Literal("Иннопром-2025", lang="ru") in [bindings["label"] for _, bindings in seen]
+    seen.clear()
+    assert resolve_label("иННОПРОМ-2025", resolve) == PGID["event/innoprom-2025"]  # no exact label: the scan
+    assert [query for query, _ in seen][-1] == internal_query("resolve_label")
 
 
 def test_parameter_errors(pg: ParkGraph) -> None:

@@ -17,7 +17,7 @@ from servers import VIRTUOSO_MAX_ROWS, run_parkgraph, virtuoso_env
 from test_stores import XSD, norm, test_query, triples
 
 from parkgraph import ParkGraph, paths
-from parkgraph.named import NamedQuery, all_queries
+from parkgraph.named import NamedQuery, all_queries, resolve_label
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
 from parkgraph.store import MemoryStore, Store, open_store
@@ -183,3 +183,9 @@ def test_non_ascii_parameters_reach_virtuoso_intact(stores: dict[str, Store]) ->
         plain = {"text": Literal(str(label))}
         expected = stores["memory"].query(internal_query("resolve_label"), plain).rows
         assert expected and stores["virtuoso"].query(internal_query("resolve_label"), plain).rows == expected
+        # The exact look-up that runs first: the @ru label finds the same entity on every store, the
+        # text without a language finds nothing (the data tags every label).
+        for bound, wanted in (({"label": label}, expected), ({"label": Literal(str(label))}, [])):
+            for name, store in stores.items():
+                assert store.query(internal_query("resolve_label_exact"), bound).rows == wanted, (name, bound)
+        assert {resolve_label(str(label), store.query) for store in stores.values()} == {expected[0][0]}

@@ -220,9 +220,21 @@ def _iri_term(param: Param, text: str, resolve: Resolver | None) -> URIRef:
     return resolve_label(text, resolve, param)
 
 
+# The language tags an exact label is looked up under before the case-insensitive scan.
+EXACT_LANGUAGES = (None, "en", "ru")
+
+
 def resolve_label(text: str, resolve: Resolver, param: Param | None = None) -> URIRef:
-    """The one entity whose rdfs:label, skos:prefLabel or skos:altLabel is `text` (case-insensitive)."""
-    found = [row[0] for row in resolve(internal_query("resolve_label"), {"text": Literal(text)})]
+    """The one entity whose rdfs:label, skos:prefLabel or skos:altLabel is `text`.
+
+    A label written exactly so (without a language, @en or @ru) is looked up first: that is an index
+    look-up, where the fallback, any letter case and any language, reads every label of the graph
+    (seconds at a million triples). So an exact label wins over another entity's case variant.
+    """
+    exact = internal_query("resolve_label_exact")
+    found = [row[0] for lang in EXACT_LANGUAGES for row in resolve(exact, {"label": Literal(text, lang=lang)})]
+    if not any(isinstance(node, URIRef) for node in found):
+        found = [row[0] for row in resolve(internal_query("resolve_label"), {"text": Literal(text)})]
     iris = sorted({str(node) for node in found if isinstance(node, URIRef)})
     what = f"parameter '{param.name}'" if param else "label"
     if not iris:
@@ -348,6 +360,7 @@ __all__ = [
     "load_query",
     "parse_named_query",
     "query_names",
+    "EXACT_LANGUAGES",
     "resolve_label",
     "to_term",
 ]
