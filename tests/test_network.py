@@ -132,3 +132,38 @@ def test_rdflib_graph_gives_the_same_network(pg: ParkGraph, network: nx.MultiDiG
     other = to_networkx(pg.to_rdflib())
     assert set(other.nodes) == set(network.nodes)
     assert sorted(other.edges(keys=True)) == sorted(network.edges(keys=True))
+
+
+def test_the_collector_is_paused_while_the_network_is_built(pg: ParkGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export builds with gc paused (its many small objects would be scanned again and again) and
+    leaves the collector as it found it, also when building fails."""
+    import gc
+
+    from parkgraph import network as module
+
+    seen: list[bool] = []
+    real = module.build_network
+
+    def spy(*args: object, **kwargs: object) -> nx.MultiDiGraph:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "build_network", spy)
+    assert gc.isenabled()
+    assert to_networkx(pg).number_of_nodes() > 10
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args: object, **kwargs: object) -> nx.MultiDiGraph:
+        raise ParkgraphError("broken on purpose")
+
+    monkeypatch.setattr(module, "build_network", broken)
+    with pytest.raises(ParkgraphError, match="on purpose"):
+        to_networkx(pg)
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that paused the collector itself finds it still paused
+        monkeypatch.setattr(module, "build_network", real)
+        to_networkx(pg)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
