@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_isomorphic
@@ -13,7 +14,7 @@ from servers import run_parkgraph
 from parkgraph import ParkGraph, paths
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.store import MemoryStore, open_store
-from parkgraph.stores.oxigraph import OxigraphStore
+from parkgraph.stores.oxigraph import OxigraphStore, to_rdflib
 
 QUERIES = Path(__file__).parent / "stores"
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # rdflib's closed XSD namespace warns when pytest inspects it
@@ -195,3 +196,90 @@ def test_memory_store_keeps_named_graph_triples(tmp_path: Path) -> None:
     dataset.serialize(source, format="trig")
     store = MemoryStore()
     assert store.load([source]) == 1
+
+
+TRICKY_TRIG = r'''
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:a rdfs:label "tab\there", "line\nbreak"@en, "quote \" and \\ backslash"@ru, "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and ё"@en-GB ;
+     ex:n 42, "042"^^xsd:integer, 1.50, 1.5e3, "NaN"^^xsd:double, true, "2025-07-07"^^xsd:date ;
+     ex:odd "x"^^ex:customType, ""@en, "" ;
+     ex:link ex:b, _:blank .
+_:blank ex:from ex:blankSubject .
+ex:g { ex:b ex:inNamedGraph "in a named graph" ; ex:link ex:a . }
+'''
+
+
+def test_embedded_store_reads_every_named_subject_triple_as_stored(tmp_path: Path) -> None:
+    """The export's fast read (one query per predicate, answers as SPARQL TSV, in threads) gives exactly
+    the triples a plain walk over the store's quads gives, with escapes, datatypes, language tags,
+    blank-node objects and named graphs intact, and blank-node subjects left out."""
+    from parkgraph.network_terms import Text
+
+    data = tmp_path / "tricky.trig"
+    data.write_text(TRICKY_TRIG, encoding="utf-8")
+    store = OxigraphStore(tmp_path / "db")
+    store.load([data])
+
+    def expected_term(node: object) -> object:
+        rdf = to_rdflib(node)
+        if isinstance(rdf, URIRef):
+            return str(rdf)
+        if isinstance(rdf, Literal) and rdf.datatype is None:
+            return Text(str(rdf), rdf.language)
+        return rdf
+
+    expected = sorted(
+        (q.subject.value, q.predicate.value, repr(expected_term(q.object)))
+        for q in store.ox.quads_for_pattern(None, None, None)
+        if isinstance(q.subject, ox.NamedNode)
+    )
+    read = sorted((s, p, repr(o)) for s, p, o in store.iri_subject_terms())
+    assert read == expected
+    # Every triple above but the one about a blank node; Oxigraph keeps numbers by value, so 42 and "042" are one.
+    assert len(read) == 17
+    objects = {o for _, _, o in read}
+    assert repr(Text("tab\there", None)) in objects and repr(Text("quote \" and \\ backslash", "ru")) in objects
+    assert repr(Literal("2025-07-07", datatype=XSD.date)) in objects
+    assert any(o.startswith("rdflib.term.BNode(") for o in objects)
+
+
+def test_embedded_store_read_stops_cleanly_and_reports_a_broken_store(tmp_path: Path) -> None:
+    """Leaving the read early shuts its threads down; a query failing in a thread surfaces as StoreError."""
+    import threading
+
+    data = tmp_path / "tricky.trig"
+    data.write_text(TRICKY_TRIG, encoding="utf-8")
+    store = OxigraphStore(tmp_path / "db")
+    store.load([data])
+    reader = store.iri_subject_terms()
+    next(reader)
+    reader.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("parkgraph-read")]
+
+    class Broken(OxigraphStore):
+        def _select(self, sparql: str) -> ox.QuerySolutions:
+            if "FILTER (isIRI(?s))" in sparql:
+                raise RuntimeError("simulated read failure")
+            return super()._select(sparql)
+
+    broken = Broken.__new__(Broken)
+    broken.__dict__.update(store.__dict__)
+    with pytest.raises(StoreError, match="simulated read failure"):
+        list(broken.iri_subject_terms())
+
+
+def test_whole_network_is_the_same_from_memory_and_the_embedded_store(oxi: ParkGraph, memory: ParkGraph) -> None:
+    """`to_networkx` reads the embedded store its own way; the network must not depend on it."""
+    from parkgraph.network import to_networkx
+
+    def as_data(network: object) -> tuple:
+        nodes = sorted((n, repr(sorted(d.items()))) for n, d in network.nodes(data=True))  # type: ignore[attr-defined]
+        edges = sorted((u, v, repr(sorted(d.items())))
+                       for u, v, d in network.edges(data=True))  # type: ignore[attr-defined]
+        return nodes, edges
+
+    from_memory, from_oxigraph = to_networkx(memory), to_networkx(oxi)
+    assert from_oxigraph.number_of_nodes() > 30 and from_oxigraph.number_of_edges() > 30
+    assert as_data(from_oxigraph) == as_data(from_memory)
