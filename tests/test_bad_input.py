@@ -14,7 +14,7 @@ from servers import run_parkgraph, virtuoso_env
 from test_query_cli import run
 
 from parkgraph import ParkGraph
-from parkgraph.errors import RdfSyntaxError
+from parkgraph.errors import RdfSyntaxError, StoreError
 from parkgraph.store import MemoryStore
 from parkgraph.stores.oxigraph import OxigraphStore
 
@@ -97,6 +97,34 @@ def test_oxigraph_load_is_all_or_nothing(ext: str, tmp_path: Path) -> None:
         store.load([other, bad])  # a good new file first: it must not be kept either
     assert caught.value.file == str(bad) and caught.value.line == last and caught.value.column
     assert sorted(str(q) for q in store.ox) == before
+
+
+@pytest.mark.parametrize("ext", FORMATS)
+def test_oxigraph_load_into_an_empty_store_is_all_or_nothing(ext: str, tmp_path: Path) -> None:
+    """Into an empty store the syntax check runs alongside the bulk load; a broken file empties it again."""
+    good, bad, last = write_pair(tmp_path, ext)
+    store = OxigraphStore(tmp_path / "db")
+    with pytest.raises(RdfSyntaxError) as caught:
+        store.load([good, bad])  # the good file is bulk-loaded while the broken one is still being checked
+    assert caught.value.file == str(bad) and caught.value.line == last and caught.value.column
+    assert list(store.ox) == [] and list(store.ox.named_graphs()) == []
+    assert store.load([good]) == OxigraphStore(tmp_path / "reference").load([good]) > 0  # and it loads afterwards
+
+
+def test_oxigraph_load_failing_in_the_bulk_loader_empties_the_store(tmp_path: Path) -> None:
+    """A failure of the loader itself (not the syntax check) after writing part of the data leaves nothing."""
+    good, _, _ = write_pair(tmp_path, "nt")
+
+    class FailingLoader(OxigraphStore):
+        def _bulk_load(self, files: list) -> None:
+            super()._bulk_load(files)
+            assert len(self) > 0  # something was written
+            raise StoreError("simulated failure after the first file")
+
+    store = FailingLoader(tmp_path / "db")
+    with pytest.raises(StoreError, match="simulated failure"):
+        store.load([good])
+    assert list(store.ox) == []
 
 
 @pytest.mark.parametrize("ext", ["ttl", "nt", "rdf"])

@@ -7,7 +7,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -211,11 +211,39 @@ class OxigraphStore:
     def load(self, paths: Iterable[Path]) -> int:
         """Bulk-load Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML files (not held in memory).
 
-        All or nothing: every file is parsed through before the first is loaded (bulk_load is not
-        transactional), so a file that breaks anywhere, even at its very end, leaves the store as it was.
+        All or nothing: bulk_load is not transactional, so every file is parsed through before
+        anything counts, and a file that breaks anywhere, even at its very end, leaves the store as
+        it was. Into an empty store the check runs alongside the load (pyoxigraph's bulk loader
+        works outside the GIL, mostly on one core) and a failure empties the store again; into a
+        store holding data the check runs first.
         """
         self._writable()
         files = [(Path(p), bulk_format(Path(p), "the Oxigraph store")) for p in paths]
+        if not self._is_empty():
+            self._check_syntax(files)
+            self._bulk_load(files)
+        else:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkgraph-load") as pool:
+                loading = pool.submit(self._bulk_load, files)
+                try:
+                    self._check_syntax(files)
+                    loading.result()
+                except BaseException:
+                    wait([loading])
+                    self.ox.clear()
+                    self.ox.flush()
+                    raise
+        self.ox.flush()
+        return len(self)
+
+    def _is_empty(self) -> bool:
+        """True when the store holds no quad and no (empty) named graph: a failed load can restore that by clearing."""
+        return (next(iter(self.ox.quads_for_pattern(None, None, None, None)), None) is None
+                and next(iter(self.ox.named_graphs()), None) is None)
+
+    @staticmethod
+    def _check_syntax(files: list[tuple[Path, ox.RdfFormat]]) -> None:
+        """Parse every file through; an RdfSyntaxError with file, line and column at the first fault."""
         for path, fmt in files:
             try:
                 for _ in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
@@ -226,13 +254,13 @@ class OxigraphStore:
                 raise RdfSyntaxError(
                     f"cannot read: {exc}", file=str(path), hint="check that the file is UTF-8 text in the named format"
                 ) from exc
+
+    def _bulk_load(self, files: list[tuple[Path, ox.RdfFormat]]) -> None:
         for path, fmt in files:
             try:
                 self.ox.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
             except (OSError, SyntaxError) as exc:
                 raise StoreError(f"loading {path} into {self.path} failed: {exc}") from exc
-        self.ox.flush()
-        return len(self)
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         """Run SPARQL on the union of the store's graphs; `bindings` become Oxigraph substitutions."""
