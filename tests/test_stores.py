@@ -278,14 +278,10 @@ def test_embedded_store_read_stops_cleanly_and_reports_a_broken_store(tmp_path: 
 
 def test_whole_network_is_the_same_from_memory_and_the_embedded_store(oxi: ParkGraph, memory: ParkGraph) -> None:
     """`to_networkx` reads the embedded store its own way; the network must not depend on it."""
-    from parkgraph.network import to_networkx
+    from test_network_focus import _as_data
 
-    def as_data(network: object) -> tuple:
-        nodes = sorted((n, repr(sorted(d.items()))) for n, d in network.nodes(data=True))  # type: ignore[attr-defined]
-        edges = sorted((u, v, repr(sorted(d.items())))
-                       for u, v, d in network.edges(data=True))  # type: ignore[attr-defined]
-        return nodes, edges
+    from parkgraph.network import to_networkx
 
     from_memory, from_oxigraph = to_networkx(memory), to_networkx(oxi)
     assert from_oxigraph.number_of_nodes() > 30 and from_oxigraph.number_of_edges() > 30
-    assert as_data(from_oxigraph) == as_data(from_memory)
+    assert _as_data(from_oxigraph) == _as_data(from_memory)  # nodes, edges with keys, attributes

@@ -691,8 +691,8 @@ def gc_paused() -> Iterator[None]:
 
     A whole-graph export builds millions of small lists, dicts and tuples; each full collection
     it triggers walks all of them again (14 during a 1M-triple export; paused, the export took
-    0.77-0.87x the time in alternating runs). The
-    index and network hold no reference cycles worth collecting early.
+    0.77-0.87x the time in alternating runs). The index and network hold no reference cycles worth
+    collecting early.
     """
     enabled = gc.isenabled()
     gc.disable()
