@@ -18,6 +18,7 @@ from rdflib.term import Node
 from parkgraph.binding import inject_values, sparql_term
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.namespaces import bind_prefixes
+from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
 
@@ -263,7 +264,22 @@ class OxigraphStore:
                 raise StoreError(f"loading {path} into {self.path} failed: {exc}") from exc
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        """Run SPARQL on the union of the store's graphs; `bindings` become Oxigraph substitutions."""
+        """Run SPARQL on the union of the store's graphs; `bindings` become Oxigraph substitutions.
+
+        A final ORDER BY on projected variables is applied here, after the rows are read (see
+        `parkgraph.ordering`: Oxigraph re-reads both texts from RocksDB on every comparison).
+        """
+        ordered = split_order(sparql)
+        if ordered is not None:
+            result = self._query(ordered[0], bindings)
+            if result.kind != "select":
+                return result  # the order of a CONSTRUCT's solutions does not change its graph
+            if all(key.var in result.vars for key in ordered[1]):
+                sort_rows(result.rows, result.vars, ordered[1])
+                return result
+        return self._query(sparql, bindings)
+
+    def _query(self, sparql: str, bindings: Mapping[str, Node] | None) -> QueryResult:
         try:
             subs = {ox.Variable(str(k)): to_oxigraph(v) for k, v in (bindings or {}).items()}
         except ValueError as exc:  # Oxigraph's own IRI check, stricter than rdflib's
