@@ -127,3 +127,13 @@ def test_the_load_target_uses_the_loads_measured_side_by_side() -> None:
     assert "3 rounds side by side" in row["note"] and "minutes apart: 1.50×" in row["note"]
     row = {r["target"]: r for r in bench.targets({"options": {}, "measurements": alone})}[key]
     assert row["met"] is False and "1.50×" in row["measured"]
+
+
+def test_the_summary_peak_leaves_out_the_worker_that_runs_both_loaders() -> None:
+    ms = [fake(1_000_000, "oxigraph", "load", 10.0, peak=900.0),
+          fake(1_000_000, "oxigraph", "export", 15.0, peak=850.0),
+          dict(fake(1_000_000, "oxigraph", "load_paired", 12.0, peak=1300.0), times_s=[12.0])]
+    summary = bench.size_table({"measurements": ms}, 1_000_000, compact=True)
+    assert "| peak RSS (largest of its workers) | 900 MB |" in summary
+    full = bench.size_table({"measurements": ms}, 1_000_000)
+    assert "| peak RSS: loads side by side (raw and parkgraph's in one worker) | 1.27 GB |" in full
