@@ -37,6 +37,7 @@ _NUMERIC = {str(t) for t in (
     XSD.unsignedInt, XSD.unsignedLong, XSD.unsignedShort, XSD.unsignedByte,
 )}
 _STRING, _LANG_STRING = str(XSD.string), "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_BOOLEAN = str(XSD.boolean)
 _TIMES = {str(XSD.date): 0, str(XSD.dateTime): 1, str(XSD.time): 2}
 
 
@@ -96,8 +97,10 @@ def _literal_key(literal: Literal) -> tuple:
         value = literal.toPython()
         if isinstance(value, dt.date | dt.time):
             return (2, _TIMES[datatype], *_time_key(value))
-    if datatype == str(XSD.boolean) and literal.toPython() in (True, False):
-        return (3, bool(literal.toPython()))
+    if datatype == _BOOLEAN:
+        value = literal.toPython()
+        if value is True or value is False:
+            return (3, value)
     return (4, datatype, str(literal))
 
 
