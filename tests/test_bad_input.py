@@ -16,7 +16,7 @@ from test_query_cli import run
 from parkgraph import ParkGraph
 from parkgraph.errors import RdfSyntaxError, StoreError
 from parkgraph.store import MemoryStore
-from parkgraph.stores.oxigraph import OxigraphStore
+from parkgraph.stores.oxigraph import OxigraphMemoryStore, OxigraphStore
 
 GOOD = {
     "ttl": ["@prefix e: <http://example.org/> .", 'e:a e:p "one" .', 'e:b e:p "two" .'],
@@ -84,11 +84,19 @@ def test_memory_store_names_the_place_and_keeps_nothing(ext: str, tmp_path: Path
     assert set(store.graph) == before
 
 
+def oxigraph_store(kind: str, folder: Path) -> OxigraphStore:
+    """An empty embedded Oxigraph store: on disk in `folder` or in memory."""
+    return OxigraphMemoryStore() if kind == "in memory" else OxigraphStore(folder)
+
+
+OXIGRAPH_KINDS = ["on disk", "in memory"]
+
+
+@pytest.mark.parametrize("kind", OXIGRAPH_KINDS)
 @pytest.mark.parametrize("ext", FORMATS)
-def test_oxigraph_load_is_all_or_nothing(ext: str, tmp_path: Path) -> None:
+def test_oxigraph_load_is_all_or_nothing(ext: str, kind: str, tmp_path: Path) -> None:
     good, bad, last = write_pair(tmp_path, ext)
-    db = tmp_path / "db"
-    store = OxigraphStore(db)
+    store = oxigraph_store(kind, tmp_path / "db")
     store.load([good])
     before = sorted(str(q) for q in store.ox)
     other = tmp_path / "other.ttl"
@@ -99,11 +107,12 @@ def test_oxigraph_load_is_all_or_nothing(ext: str, tmp_path: Path) -> None:
     assert sorted(str(q) for q in store.ox) == before
 
 
+@pytest.mark.parametrize("kind", OXIGRAPH_KINDS)
 @pytest.mark.parametrize("ext", FORMATS)
-def test_oxigraph_load_into_an_empty_store_is_all_or_nothing(ext: str, tmp_path: Path) -> None:
+def test_oxigraph_load_into_an_empty_store_is_all_or_nothing(ext: str, kind: str, tmp_path: Path) -> None:
     """Into an empty store the syntax check runs alongside the bulk load; a broken file empties it again."""
     good, bad, last = write_pair(tmp_path, ext)
-    store = OxigraphStore(tmp_path / "db")
+    store = oxigraph_store(kind, tmp_path / "db")
     with pytest.raises(RdfSyntaxError) as caught:
         store.load([good, bad])  # the good file is bulk-loaded while the broken one is still being checked
     assert caught.value.file == str(bad) and caught.value.line == last and caught.value.column

@@ -39,11 +39,12 @@ def cases() -> list:
 def stores(
     tmp_path_factory: pytest.TempPathFactory, loaded_oxigraph_server: str, loaded_virtuoso: str
 ) -> dict[str, Store]:
-    """The four stores, each holding the curated graph."""
+    """The five stores, each holding the curated graph."""
     embedded = ParkGraph.open(f"oxigraph:{tmp_path_factory.mktemp('embedded') / 'db'}", seed=True)
     return {
         "memory": ParkGraph.open().store,
         "oxigraph": embedded.store,
+        "oxigraph-memory": ParkGraph.open("oxigraph-memory").store,
         "oxigraph-server": open_store(loaded_oxigraph_server),
         "virtuoso": open_store(loaded_virtuoso),
     }
@@ -79,7 +80,7 @@ def answer(query: NamedQuery, example: dict[str, str], store: Store) -> tuple[di
 @pytest.mark.parametrize("query, example", cases())
 def test_named_query_same_on_every_store(query: NamedQuery, example: dict[str, str], stores: dict[str, Store]) -> None:
     expected = answer(query, example, stores["memory"])
-    for name in ("oxigraph", "oxigraph-server"):
+    for name in ("oxigraph", "oxigraph-memory", "oxigraph-server"):
         mine = answer(query, example, stores[name])
         assert mine[0] == expected[0], f"{name}: parameters bound differently"
         assert mine[1] == expected[1], f"{name} differs from memory on {query.name} {example}"

@@ -14,7 +14,7 @@ from servers import run_parkgraph
 from parkgraph import ParkGraph, paths
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.store import MemoryStore, open_store
-from parkgraph.stores.oxigraph import OxigraphStore, _iri_pairs, to_rdflib
+from parkgraph.stores.oxigraph import OxigraphMemoryStore, OxigraphStore, _iri_pairs, to_rdflib
 
 QUERIES = Path(__file__).parent / "stores"
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # rdflib's closed XSD namespace warns when pytest inspects it
@@ -63,6 +63,12 @@ def oxi(tmp_path_factory: pytest.TempPathFactory) -> ParkGraph:
     return ParkGraph.open(f"oxigraph:{location}")
 
 
+@pytest.fixture(scope="module")
+def oxmem() -> ParkGraph:
+    """Oxigraph's in-memory store, filled from the default files by ParkGraph.open."""
+    return ParkGraph.open("oxigraph-memory")
+
+
 def test_reopened_store_holds_the_curated_graph(oxi: ParkGraph, memory: ParkGraph) -> None:
     assert len(oxi) == len(memory) > 1000
     assert triples(oxi.to_rdflib()) == triples(memory.to_rdflib())
@@ -88,10 +94,17 @@ def test_parity_with_rdflib_parser_pitfall(oxi: ParkGraph, memory: ParkGraph) ->
     assert list(mixed.query(query)) == []  # the pitfall the stores avoid; if oxrdflib fixes it, drop this line
 
 
+def test_in_memory_oxigraph_holds_the_curated_graph(oxmem: ParkGraph, memory: ParkGraph) -> None:
+    assert oxmem.store.name == "oxigraph-memory"
+    assert len(oxmem) == len(memory) > 1000
+    assert triples(oxmem.to_rdflib()) == triples(memory.to_rdflib())
+
+
+@pytest.mark.parametrize("store", ["oxi", "oxmem"])
 @pytest.mark.parametrize("name", ["people", "sco-exists", "types", "ordered-pairs"])
-def test_same_answers(name: str, oxi: ParkGraph, memory: ParkGraph) -> None:
+def test_same_answers(name: str, store: str, memory: ParkGraph, request: pytest.FixtureRequest) -> None:
     query = test_query(name)
-    mine, theirs = oxi.sparql(query), memory.sparql(query)
+    mine, theirs = request.getfixturevalue(store).sparql(query), memory.sparql(query)
     assert mine.kind == theirs.kind
     if mine.kind == "graph":
         assert to_isomorphic(mine.graph) == to_isomorphic(theirs.graph)
@@ -176,15 +189,42 @@ def test_same_process_second_open_is_read_only(tmp_path: Path) -> None:
 def test_open_store_specs(tmp_path: Path) -> None:
     assert isinstance(open_store("memory"), MemoryStore)
     assert isinstance(open_store(f"oxigraph:{tmp_path / 'db'}"), OxigraphStore)
-    for bad in ("oxigraph:", "postgres://x", "mem"):
-        with pytest.raises(ParkgraphError):
+    in_memory = open_store("oxigraph-memory")
+    assert isinstance(in_memory, OxigraphMemoryStore) and in_memory.path is None and len(in_memory) == 0
+    assert list(tmp_path.iterdir()) == [tmp_path / "db"]  # the in-memory store wrote nothing
+    for bad in ("oxigraph:", "postgres://x", "mem", "oxigraph-mem"):
+        with pytest.raises(ParkgraphError) as caught:
             open_store(bad)
+        if bad != "oxigraph:":
+            assert "oxigraph-memory" in (caught.value.hint or "")
 
 
-def test_load_refuses_memory() -> None:
-    done = run_parkgraph("load")
+@pytest.mark.parametrize("store", [[], ["--store", "oxigraph-memory"]])
+def test_load_refuses_the_in_memory_stores(store: list[str]) -> None:
+    done = run_parkgraph("load", *store)
     assert done.returncode == 2
-    assert "oxigraph:PATH" in done.stderr
+    assert "lives only as long as one command" in done.stderr and "oxigraph:PATH" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_answers_alike_from_rdflib_and_oxigraph_in_memory() -> None:
+    """`--store oxigraph-memory` loads the default files itself, and answers a named query as `memory` does."""
+    answers = [run_parkgraph("query", "people-roles", "--format", "csv", "--store", store)
+               for store in ("memory", "oxigraph-memory")]
+    assert all(done.returncode == 0 for done in answers), [done.stderr for done in answers]
+    rows = [done.stdout.splitlines() for done in answers]
+    assert rows[0][0] == rows[1][0] and len(rows[0]) > 3  # the header, then the rows (ties may come in any order)
+    assert sorted(rows[0]) == sorted(rows[1])
+
+
+def test_in_memory_oxigraph_update_and_errors() -> None:
+    store = OxigraphMemoryStore()
+    store.update(test_query("insert-marker"))
+    assert store.query(test_query("marker-exists")).boolean is True
+    with pytest.raises(QueryError) as caught:
+        store.query("SELECT ?x WHERE { ?x ?y }")
+    assert caught.value.line == 1
+    assert store.worker_copy() is store  # a forked worker inherits the data
 
 
 def test_memory_store_keeps_named_graph_triples(tmp_path: Path) -> None:
@@ -276,12 +316,15 @@ def test_embedded_store_read_stops_cleanly_and_reports_a_broken_store(tmp_path: 
         list(broken.iri_subject_terms())
 
 
-def test_whole_network_is_the_same_from_memory_and_the_embedded_store(oxi: ParkGraph, memory: ParkGraph) -> None:
-    """`to_networkx` reads the embedded store its own way; the network must not depend on it."""
+@pytest.mark.parametrize("store", ["oxi", "oxmem"])
+def test_whole_network_is_the_same_from_memory_and_the_embedded_store(
+    store: str, memory: ParkGraph, request: pytest.FixtureRequest
+) -> None:
+    """`to_networkx` reads the embedded stores their own way; the network must not depend on it."""
     from test_network_focus import _as_data
 
     from parkgraph.network import to_networkx
 
-    from_memory, from_oxigraph = to_networkx(memory), to_networkx(oxi)
+    from_memory, from_oxigraph = to_networkx(memory), to_networkx(request.getfixturevalue(store))
     assert from_oxigraph.number_of_nodes() > 30 and from_oxigraph.number_of_edges() > 30
     assert _as_data(from_oxigraph) == _as_data(from_memory)  # nodes, edges with keys, attributes

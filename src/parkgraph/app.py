@@ -25,7 +25,8 @@ StoreOption = Annotated[
     typer.Option(
         "--store",
         "-s",
-        help="Where the graph lives: 'memory' (default, loads the Turtle files), "
+        help="Where the graph lives: 'memory' (default, loads the Turtle files into rdflib), "
+        "'oxigraph-memory' (the same files into Oxigraph in memory), "
         "'oxigraph:PATH' (embedded on-disk store) or an http(s):// SPARQL endpoint.",
         envvar="PARKGRAPH_STORE",
     ),

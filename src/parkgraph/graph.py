@@ -14,7 +14,7 @@ from parkgraph.limits import QueryPool
 from parkgraph.named import NamedQuery, all_queries, load_query
 from parkgraph.policy import READ_ONLY, Policy
 from parkgraph.results import QueryResult
-from parkgraph.store import Store, open_store
+from parkgraph.store import IN_MEMORY, Store, open_store
 from parkgraph.syntax import check_query, check_text
 
 
@@ -54,9 +54,10 @@ class ParkGraph:
         max_rows: int | None = None,
         workers: int = 1,
     ) -> ParkGraph:
-        """Open a graph: "memory", "oxigraph:PATH" or an http(s):// SPARQL endpoint.
+        """Open a graph: "memory", "oxigraph-memory", "oxigraph:PATH" or an http(s):// SPARQL endpoint.
 
-        The memory store loads `files` (default: ontology + data). A persistent or remote store
+        An in-memory store ("memory": rdflib; "oxigraph-memory": Oxigraph, faster on big graphs)
+        loads `files` (default: ontology + data). A persistent or remote store
         opens what it holds and adds `files` if given; with `seed=True` an empty one is first
         filled with the default files.
 
@@ -65,7 +66,7 @@ class ParkGraph:
         `workers` worker processes and is stopped when it overruns; `max_rows` caps an answer's size.
         """
         backend = open_store(store)
-        if store == "memory":
+        if store in IN_MEMORY:
             backend.load([Path(f) for f in (files or paths.default_files())])
         else:
             if seed and len(backend) == 0:

@@ -89,7 +89,7 @@ class QueryPool:
     def _start(self) -> ProcessPool:
         from parkgraph.stores.oxigraph import OxigraphStore
 
-        if isinstance(self.store, OxigraphStore):
+        if isinstance(self.store, OxigraphStore) and self.store.path is not None:
             # RocksDB's process-wide thread pool holds locks that a fork can copy in their locked
             # state, so a forked worker could hang opening the store: start Oxigraph workers afresh.
             return ProcessPool(

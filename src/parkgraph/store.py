@@ -1,7 +1,8 @@
-"""Where the graph lives: `open_store(spec)` for "memory", "oxigraph:PATH" or an http(s):// endpoint.
+"""Where the graph lives: `open_store(spec)` for "memory", "oxigraph-memory", "oxigraph:PATH" or an
+http(s):// endpoint.
 
-"memory" is rdflib in memory, loaded from Turtle files; the other two live in
-`parkgraph.stores` (embedded Oxigraph, any SPARQL 1.1 server).
+"memory" is rdflib in memory, loaded from Turtle files; the others live in `parkgraph.stores`
+(embedded Oxigraph in memory or on disk, any SPARQL 1.1 server).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.results import QueryResult
 from parkgraph.syntax import prepare
+
+OXIGRAPH_MEMORY = "oxigraph-memory"
+IN_MEMORY = ("memory", OXIGRAPH_MEMORY)  # stores that live as long as the process: filled from files on opening
 
 
 class Store(Protocol):
@@ -156,9 +160,13 @@ def from_rdflib_result(result) -> QueryResult:  # noqa: ANN001 - rdflib.query.Re
 
 
 def open_store(spec: str = "memory") -> Store:
-    """Open the store named by `spec`: "memory", "oxigraph:PATH" or an http(s):// SPARQL endpoint URL."""
+    """Open the store named by `spec`: "memory", "oxigraph-memory", "oxigraph:PATH" or an http(s):// URL."""
     if spec == "memory":
         return MemoryStore()
+    if spec == OXIGRAPH_MEMORY:
+        from parkgraph.stores.oxigraph import OxigraphMemoryStore
+
+        return OxigraphMemoryStore()
     if spec.startswith("oxigraph:"):
         from parkgraph.stores.oxigraph import OxigraphStore
 
@@ -172,5 +180,5 @@ def open_store(spec: str = "memory") -> Store:
         return SparqlStore.from_spec(spec)
     raise StoreError(
         f"unknown store '{spec}'",
-        hint="use --store memory, --store oxigraph:PATH or --store http(s)://HOST[:PORT]/PATH",
+        hint=f"use --store memory, --store {OXIGRAPH_MEMORY}, --store oxigraph:PATH or --store http(s)://HOST[:PORT]/PATH",
     )

@@ -13,6 +13,7 @@ from parkgraph.errors import RefusedError, StoreError
 from parkgraph.graph import ParkGraph
 from parkgraph.limits import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, DEFAULT_WORKERS
 from parkgraph.serve import DEFAULT_MAX_BODY
+from parkgraph.store import IN_MEMORY
 
 
 @app.command("load")
@@ -27,9 +28,9 @@ def load_command(
     store: StoreOption = "memory",
 ) -> None:
     """Load RDF files into an oxigraph:PATH store or a SPARQL server (http(s)://…); print the triple count."""
-    if store == "memory":
+    if store in IN_MEMORY:
         raise StoreError(
-            "the memory store lives only as long as one command, so there is nothing to load into",
+            f"the {store} store lives only as long as one command, so there is nothing to load into",
             hint="use --store oxigraph:PATH (a directory) or --store http(s)://… (a SPARQL server)",
         )
     chosen = list(files) if files else paths.default_files()
