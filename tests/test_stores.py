@@ -14,7 +14,7 @@ from servers import run_parkgraph
 from parkgraph import ParkGraph, paths
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.store import MemoryStore, open_store
-from parkgraph.stores.oxigraph import OxigraphMemoryStore, OxigraphStore, _iri_pairs, to_rdflib
+from parkgraph.stores.oxigraph import OxigraphMemoryStore, OxigraphStore, _Converter, _iri_pairs, to_rdflib
 
 QUERIES = Path(__file__).parent / "stores"
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # rdflib's closed XSD namespace warns when pytest inspects it
@@ -225,6 +225,26 @@ def test_in_memory_oxigraph_update_and_errors() -> None:
         store.query("SELECT ?x WHERE { ?x ?y }")
     assert caught.value.line == 1
     assert store.worker_copy() is store  # a forked worker inherits the data
+
+
+def test_converted_literals_are_those_rdflib_builds(tmp_path: Path) -> None:
+    """The converter's shortcut for plain and language-tagged literals gives what `Literal(...)` gives."""
+    source = tmp_path / "tricky.trig"
+    source.write_text(TRICKY_TRIG + '@prefix ex: <http://example.org/> . ex:c ex:t "x"@EN-gb, "y"@ru-Latn-RU .\n',
+                      encoding="utf-8")
+    store = OxigraphMemoryStore()
+    store.load([source])
+    convert = _Converter()
+    literals = [q.object for q in store.ox if isinstance(q.object, ox.Literal)] * 2  # the second time, from the cache
+    assert len(literals) > 30
+    for term in literals:
+        mine, reference = convert(term), to_rdflib(term)
+        assert type(mine) is Literal
+        assert (mine, hash(mine), mine.n3()) == (reference, hash(reference), reference.n3())
+        assert (mine.language, mine.datatype, mine.ill_typed) == (reference.language, reference.datatype,
+                                                                  reference.ill_typed)
+        assert mine.value == reference.value or mine.value != mine.value and reference.value != reference.value  # NaN
+        assert str(mine) == str(reference)
 
 
 def test_memory_store_keeps_named_graph_triples(tmp_path: Path) -> None:
