@@ -38,7 +38,7 @@ test: install-test lint
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 
-## bench: time and memory of every store at ~10k, ~100k, ~1M triples (+10M embedded Oxigraph), then the load test
+## bench: time and memory of every store at ~10k, ~100k, ~1M triples (+10M embedded Oxigraph, disk and memory), then the load test
 ## of `parkgraph serve` (LOADTEST_ARGS: 8 clients x 30 s on the ~1M graph in Oxigraph); writes benchmarks/RESULTS.md
 ## with its "Load test" section. The load test's exit status is make's (non-zero on any error or wrong answer).
 LOADTEST_ARGS ?= --synth 1000000 --clients 8 --duration 30

@@ -3,7 +3,8 @@
 For each size it writes a synthetic graph (`parkgraph synth`, N-Triples) and measures, in one
 run and on the same files (ontology + curated data + synthetic graph):
 
-- per store (memory = rdflib, embedded Oxigraph, the Oxigraph server over HTTP): load time, each
+- per store (memory = rdflib, embedded Oxigraph on disk and in memory, the Oxigraph server over
+  HTTP): load time, each
   named query's median time (`ParkGraph.query`), networkx export of the whole graph,
   `render --focus <a synthetic park> --depth 2`;
 - validation: the pyshacl engine (rdflib + pyshacl) and the SPARQL engine (shapes compiled to
@@ -44,11 +45,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
-DEFAULT_BIG_SIZES = (10_000_000,)  # embedded Oxigraph (and its raw floor) only
+DEFAULT_BIG_SIZES = (10_000_000,)  # the embedded Oxigraph stores (and the raw floor) only
 STORES = ("memory", "oxigraph", "oxigraph-memory", "server")
 IN_MEMORY = ("memory", "oxigraph-memory")  # filled from the files by ParkGraph.open in the worker
 REFERENCES = ("rdflib", "pyoxigraph")
 ENGINES = STORES + REFERENCES
+BIG_ENGINES = ("oxigraph", "oxigraph-memory", "pyoxigraph")
 ENGINE_TITLES = {
     "memory": "memory (rdflib)",
     "oxigraph": "embedded Oxigraph",
@@ -493,7 +495,7 @@ class Bench:
                         file_bytes=done.data.get("bytes"), parks=done.data.get("parks"),
                         residents=done.data.get("residents"), status=done.data.get("status", "ok"))
             files = [*base_files, synth_file]
-            engines = ("oxigraph", "pyoxigraph") if big else ENGINES
+            engines = BIG_ENGINES if big else ENGINES
             if self.opts.engines:
                 engines = tuple(e for e in engines if e in self.opts.engines)
             if not big and self.opts.load_rounds and {"oxigraph", "pyoxigraph"} <= set(engines):
@@ -1089,7 +1091,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES),
                         help="approximate sizes in triples, every store and reference")
     parser.add_argument("--big-sizes", type=int, nargs="*", default=list(DEFAULT_BIG_SIZES),
-                        help="sizes for the embedded Oxigraph store and its raw floor only (none: no value)")
+                        help="sizes for the embedded Oxigraph stores and the raw floor only (none: no value)")
     parser.add_argument("--engines", nargs="*", choices=ENGINES, help="only these stores/references")
     parser.add_argument("--runs", type=int, default=5, help="runs per named query (median)")
     parser.add_argument("--query-budget", type=float, default=10.0, help="seconds per query before fewer runs")
