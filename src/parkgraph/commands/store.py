@@ -56,7 +56,7 @@ def serve_command(
         typer.Option(
             "--allow-update",
             help="Accept SPARQL Update (POST update=… or application/sparql-update); "
-            "on the memory store changes last until the server stops.",
+            "on memory and oxigraph-memory changes last until the server stops.",
         ),
     ] = False,
     token: Annotated[
