@@ -202,6 +202,22 @@ def test_serve_command_checks_the_address_and_warns(
     assert code == 2 and "--workers" in err
 
 
+def test_serve_command_adds_data_to_an_in_memory_store(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import parkgraph.serve
+
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<http://example.org/a> <http://example.org/p> 1, 2 .\n", encoding="utf-8")
+    served: list[int] = []
+    monkeypatch.setattr(FakeServer, "serve_forever", lambda self: served.append(len(self.graph)))
+    monkeypatch.setattr(parkgraph.serve, "SparqlServer", FakeServer)
+    for store in ("memory", "oxigraph-memory"):
+        code, _, err = run(capsys, "serve", "--port", "0", "--store", store, "--data", str(extra))
+        assert code == 0, err
+    assert served == [len(ParkGraph.open()) + 2] * 2
+
+
 def test_memory_store_refuses_files_too_large(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     big = tmp_path / "big.nt"
     big.write_text("<http://example.org/s> <http://example.org/p> \"x\" .\n" * 30000, encoding="utf-8")

@@ -207,6 +207,31 @@ def test_load_refuses_the_in_memory_stores(store: list[str]) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("store", ["memory", "oxigraph-memory"])
+def test_cli_data_adds_files_to_an_in_memory_store(store: str, tmp_path: Path) -> None:
+    """`--data FILE` loads FILE besides the default files, in any command that reads the graph."""
+    extra = tmp_path / "extra.nt"
+    extra.write_text("<http://example.org/a> <http://example.org/p> <http://example.org/b> .\n"
+                     "<http://example.org/b> <http://example.org/p> <http://example.org/c> .\n", encoding="utf-8")
+    done = run_parkgraph("stats", "--store", store, "--data", str(extra), "--data", str(extra), "--top", "1")
+    assert done.returncode == 0, done.stderr
+    assert f"{len(ParkGraph.open()) + 2} triples" in done.stdout  # the same file twice: the same two triples
+    asked = run_parkgraph("query", "--store", store, "--data", str(extra), "-F", "csv",
+                          "-e", "SELECT ?o WHERE { <http://example.org/a> ?p ?o }")
+    assert asked.returncode == 0 and asked.stdout.split() == ["o", "http://example.org/b"], asked.stderr
+
+
+def test_cli_data_is_refused_for_a_persistent_store(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.nt"
+    extra.write_text("<http://example.org/a> <http://example.org/p> 1 .\n", encoding="utf-8")
+    location = tmp_path / "db"
+    done = run_parkgraph("query", "people-roles", "--store", f"oxigraph:{location}", "--data", str(extra))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--data adds files to an in-memory store only" in done.stderr
+    assert f"parkgraph load --store oxigraph:{location}" in done.stderr
+    assert not location.exists()  # refused before the store was opened (or created)
+
+
 def test_cli_answers_alike_from_rdflib_and_oxigraph_in_memory() -> None:
     """`--store oxigraph-memory` loads the default files itself, and answers a named query as `memory` does."""
     answers = [run_parkgraph("query", "people-roles", "--format", "csv", "--store", store)

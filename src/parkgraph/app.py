@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from parkgraph.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    from parkgraph.graph import ParkGraph
 
 app = typer.Typer(
     name="parkgraph",
@@ -29,6 +33,15 @@ StoreOption = Annotated[
         "'oxigraph-memory' (the same files into Oxigraph in memory), "
         "'oxigraph:PATH' (embedded on-disk store) or an http(s):// SPARQL endpoint.",
         envvar="PARKGRAPH_STORE",
+    ),
+]
+
+DataOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data",
+        help="With --store memory or oxigraph-memory: an RDF file to load besides the ontology and the "
+        "curated data (repeat for more), e.g. the output of `parkgraph synth`.",
     ),
 ]
 
@@ -61,6 +74,27 @@ LangOption = Annotated[
     str,
     typer.Option("--lang", "-l", help="Language of labels: ru or en (falls back to the other)."),
 ]
+
+
+def open_graph(store: str, data: list[Path] | None = None, **options: Any) -> ParkGraph:
+    """The graph a command works on: `store`, holding the default files plus `data` if it is in memory.
+
+    A persistent or remote store holds what `parkgraph load` put there; adding files to it as a side
+    effect of a query would change it for good, so `data` is refused for those.
+    """
+    from parkgraph import paths
+    from parkgraph.errors import StoreError
+    from parkgraph.graph import ParkGraph
+    from parkgraph.store import IN_MEMORY
+
+    if not data:
+        return ParkGraph.open(store, **options)
+    if store not in IN_MEMORY:
+        raise StoreError(
+            f"--data adds files to an in-memory store only, and {store} is not one",
+            hint=f"load them once with: parkgraph load --store {store} FILE …, or use --store oxigraph-memory",
+        )
+    return ParkGraph.open(store, files=[*paths.default_files(), *data], **options)
 
 
 def short(iri: str) -> str:

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from parkgraph.app import StoreOption, app, console, err_console, short
-from parkgraph.graph import ParkGraph
+from parkgraph.app import DataOption, StoreOption, app, console, err_console, open_graph, short
 from parkgraph.output import visible
 from parkgraph.stats import compute_stats
 from parkgraph.validate import validate
@@ -52,9 +51,10 @@ def validate_command(
 def stats_command(
     store: StoreOption = "memory",
     top: Annotated[int, typer.Option(help="Show at most this many rows per table.")] = 40,
+    data: DataOption = None,
 ) -> None:
     """Print the number of triples, instances by class and triples by predicate."""
-    stats = compute_stats(ParkGraph.open(store))
+    stats = compute_stats(open_graph(store, data))
     console.print(f"{stats.triples} triples")
     for title, rows in (("instances by class", stats.classes), ("triples by predicate", stats.predicates)):
         table = Table(title=title, title_justify="left")

@@ -9,9 +9,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from parkgraph.app import LangOption, StoreOption, app, console, short
+from parkgraph.app import DataOption, LangOption, StoreOption, app, console, open_graph, short
 from parkgraph.errors import ParkgraphError
-from parkgraph.graph import ParkGraph
 from parkgraph.output import visible
 
 FocusOption = Annotated[
@@ -37,11 +36,11 @@ def _classes(values: list[str] | None) -> list[str] | None:
     return found or None
 
 
-def _network(store: str, lang: str, classes: list[str] | None, focus: str | None, depth: int | None,
-             collapse: bool = True):
+def _network(store: str, data: list[Path] | None, lang: str, classes: list[str] | None, focus: str | None,
+             depth: int | None, collapse: bool = True):
     from parkgraph.network import to_networkx
 
-    return to_networkx(ParkGraph.open(store), lang=lang, classes=_classes(classes), focus=focus, depth=depth,
+    return to_networkx(open_graph(store, data), lang=lang, classes=_classes(classes), focus=focus, depth=depth,
                        collapse=collapse)
 
 
@@ -52,6 +51,7 @@ def export_command(
         str, typer.Option("--format", "-F", help="graphml, gexf, json (node-link), cytoscape (Cytoscape.js) or jsonld.")
     ] = "graphml",
     store: StoreOption = "memory",
+    data: DataOption = None,
     lang: LangOption = "en",
     focus: FocusOption = None,
     depth: DepthOption = None,
@@ -67,12 +67,12 @@ def export_command(
                                  hint="drop --focus, --depth, --classes and --keep-nary")
         from parkgraph.jsonld import write_jsonld
 
-        write_jsonld(ParkGraph.open(store), output)
+        write_jsonld(open_graph(store, data), output)
         console.print(f"wrote {output} (jsonld)")
         return
     from parkgraph.export import write_network
 
-    network = _network(store, lang, classes, focus, depth, collapse=not keep_nary)
+    network = _network(store, data, lang, classes, focus, depth, collapse=not keep_nary)
     write_network(network, output, fmt)
     console.print(f"wrote {output} ({fmt}: {network.number_of_nodes()} nodes, {network.number_of_edges()} edges)")
 
@@ -82,13 +82,14 @@ def path_command(
     source: Annotated[str, typer.Argument(help="First entity: label in ru or en, IRI or prefixed name.")],
     target: Annotated[str, typer.Argument(help="Second entity.")],
     store: StoreOption = "memory",
+    data: DataOption = None,
     lang: LangOption = "en",
     limit: Annotated[int, typer.Option("--max", help="Show at most this many shortest paths.")] = 3,
 ) -> None:
     """Print the shortest connections between two entities as chains of labelled steps."""
     from parkgraph.analytics import format_path, shortest_paths
 
-    network = _network(store, lang, None, None, None)
+    network = _network(store, data, lang, None, None, None)
     paths = shortest_paths(network, source, target, limit=limit)
     if not paths:
         console.print(Text(visible(f"no connection between '{source}' and '{target}'")))
@@ -104,12 +105,13 @@ def neighbours_command(
     entity: Annotated[str, typer.Argument(help="The entity: label in ru or en, IRI or prefixed name.")],
     depth: Annotated[int, typer.Option("--depth", "-d", help="How many steps away.")] = 1,
     store: StoreOption = "memory",
+    data: DataOption = None,
     lang: LangOption = "en",
 ) -> None:
     """List the entities within N steps of one entity, nearest first."""
     from parkgraph.analytics import find_entity, neighbours
 
-    network = _network(store, lang, None, None, None)
+    network = _network(store, data, lang, None, None, None)
     rows = neighbours(network, entity, depth)
     centre = network.nodes[find_entity(network, entity)].get("label")
     table = Table(title=Text(visible(f"{len(rows)} entities within {depth} step(s) of {centre}")), title_justify="left")
@@ -126,13 +128,14 @@ def neighbours_command(
 def central_command(
     top: Annotated[int, typer.Option("--top", "-n", help="How many entities to list.")] = 10,
     store: StoreOption = "memory",
+    data: DataOption = None,
     lang: LangOption = "en",
     classes: ClassesOption = None,
 ) -> None:
     """List the entities that broker between parts of the graph (betweenness, then degree)."""
     from parkgraph.analytics import central
 
-    network = _network(store, lang, classes, None, None)
+    network = _network(store, data, lang, classes, None, None)
     table = Table(title=f"top {top} of {network.number_of_nodes()} entities by betweenness", title_justify="left")
     for column in ("entity", "class", "betweenness", "degree"):
         table.add_column(column, justify="right" if column in ("betweenness", "degree") else "left")
@@ -146,6 +149,7 @@ def central_command(
 def render_command(
     output: OutputOption = Path("parkgraph.html"),
     store: StoreOption = "memory",
+    data: DataOption = None,
     lang: LangOption = "en",
     focus: FocusOption = None,
     depth: DepthOption = None,
@@ -156,7 +160,7 @@ def render_command(
     """Write an interactive map of the graph: one self-contained HTML file that works offline."""
     from parkgraph.render import write_map
 
-    network = _network(store, lang, classes, focus, depth)
+    network = _network(store, data, lang, classes, focus, depth)
     path = write_map(network, output, lang=lang, title=title, max_nodes=max_nodes)
     console.print(
         f"wrote {path.resolve()} ({network.number_of_nodes()} nodes, {network.number_of_edges()} edges); "

@@ -11,7 +11,16 @@ from rdflib.namespace import XSD
 from rich.table import Table
 from rich.text import Text
 
-from parkgraph.app import AllowUpdateOption, AllowUrlOption, StoreOption, TimeoutOption, app, console
+from parkgraph.app import (
+    AllowUpdateOption,
+    AllowUrlOption,
+    DataOption,
+    StoreOption,
+    TimeoutOption,
+    app,
+    console,
+    open_graph,
+)
 from parkgraph.errors import QueryError
 from parkgraph.graph import ParkGraph
 from parkgraph.labels import LANGUAGES
@@ -143,11 +152,12 @@ def query_command(
     allow_update: AllowUpdateOption = False,
     allow_url: AllowUrlOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    data: DataOption = None,
 ) -> None:
     """Run a named query, a query file or a SPARQL expression and print the answer."""
     params = parse_params(param)
     fmt = known_format(fmt)  # an unknown format fails before the graph is loaded
-    graph = ParkGraph.open(store, allow_update=allow_update, allow_urls=allow_url or (), timeout=timeout or None)
+    graph = open_graph(store, data, allow_update=allow_update, allow_urls=allow_url or (), timeout=timeout or None)
     with graph:
         result, title = run_query(graph, name, file, expression, params, lang)
     chosen = check_format(result, fmt)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from parkgraph import paths
-from parkgraph.app import AllowUrlOption, StoreOption, TimeoutOption, app, console, err_console
+from parkgraph.app import AllowUrlOption, DataOption, StoreOption, TimeoutOption, app, console, err_console, open_graph
 from parkgraph.errors import RefusedError, StoreError
 from parkgraph.graph import ParkGraph
 from parkgraph.limits import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, DEFAULT_WORKERS
@@ -77,6 +77,7 @@ def serve_command(
         int, typer.Option("--workers", help="Queries answered at once, each in its own worker process.")
     ] = DEFAULT_WORKERS,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request to stderr.")] = False,
+    data: DataOption = None,
 ) -> None:
     """Serve the graph as a SPARQL 1.1 Protocol endpoint at http://HOST:PORT/sparql until Ctrl-C."""
     from parkgraph.serve import SparqlServer, is_loopback
@@ -88,8 +89,8 @@ def serve_command(
             f"refusing to listen on {host}: other machines could reach the endpoint",
             hint="keep the default 127.0.0.1, or add --public if the graph may be queried from the network",
         )
-    graph = ParkGraph.open(
-        store, allow_update=allow_update, allow_urls=allow_url or (), timeout=timeout or None,
+    graph = open_graph(
+        store, data, allow_update=allow_update, allow_urls=allow_url or (), timeout=timeout or None,
         max_rows=max_rows or None, workers=workers,
     )
     try:
