@@ -102,7 +102,7 @@ class _Converter:
 
     def __init__(self) -> None:
         self.iris: dict[str, URIRef] = {}
-        self.literals: dict[tuple[str, str | None, str], Node | None] = {}
+        self.literals: dict[tuple[str, str], Node | None] = {}  # typed literals, by text and datatype
         self.languages: dict[str, str] = {}  # each tag as rdflib's constructor (which checks it) keeps it
 
     def __call__(self, term: object) -> Node | None:
@@ -126,7 +126,7 @@ class _Converter:
             datatype = term.datatype.value
             if datatype == _XSD_STRING:
                 return _text_literal(term.value, None)
-            key = (term.value, None, datatype)
+            key = (term.value, datatype)
             literal = self.literals.get(key)
             if literal is None:
                 literal = self.literals[key] = to_rdflib(term)
