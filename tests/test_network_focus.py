@@ -106,7 +106,7 @@ def test_focus_errors_are_find_entitys(pg: ParkGraph) -> None:
 def test_an_edge_through_a_membership(pg: ParkGraph) -> None:
     """A link to a membership draws an edge to its organization ("via"): the search must follow it."""
     graph = Graph()
-    graph += pg.to_rdflib()  # a copy: the memory store hands out its own graph, shared by the session's tests
+    graph += pg.to_rdflib()
     event, membership = URIRef(PGID + "event/innoprom-2025"), URIRef(PGID + "membership/sco-china")
     graph.add((event, URIRef("https://schema.org/about"), membership))
     for depth in (1, 2):

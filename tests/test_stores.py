@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_isomorphic
+from rdflib.namespace import RDFS
 from servers import run_parkgraph
 
 from parkgraph import ParkGraph, paths
@@ -92,6 +93,22 @@ def test_parity_with_rdflib_parser_pitfall(oxi: ParkGraph, memory: ParkGraph) ->
     mixed = Graph()
     mixed.parse(paths.data_file(), format="ox-turtle")
     assert list(mixed.query(query)) == []  # the pitfall the stores avoid; if oxrdflib fixes it, drop this line
+
+
+@pytest.mark.parametrize("spec", ["memory", "oxigraph-memory"])
+def test_to_rdflib_is_a_copy(spec: str) -> None:
+    """Changing the graph to_rdflib() hands out leaves the store as it was (a notebook adding
+    inferred triples to it must not change what the store answers)."""
+    pg = ParkGraph.open(spec)
+    before = len(pg)
+    graph = pg.to_rdflib()
+    assert len(graph) == before and graph.namespace_manager.store.namespace("pg") is not None
+    added = (URIRef("https://example.org/x"), URIRef("https://example.org/p"), Literal("y"))
+    graph.add(added)
+    graph.remove((None, RDFS.label, None))
+    assert len(pg) == before
+    assert pg.sparql("ASK { <https://example.org/x> ?p ?o }").boolean is False
+    assert pg.sparql("ASK { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o }").boolean is True
 
 
 def test_in_memory_oxigraph_holds_the_curated_graph(oxmem: ParkGraph, memory: ParkGraph) -> None:

@@ -146,7 +146,7 @@ class ParkGraph:
         return all_queries()
 
     def to_rdflib(self) -> Graph:
-        """The whole graph as an rdflib Graph."""
+        """The whole graph as an rdflib Graph: a copy, so adding to it leaves the store as it is."""
         return self.store.to_rdflib()
 
     def __len__(self) -> int:

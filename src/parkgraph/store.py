@@ -99,7 +99,13 @@ class MemoryStore:
             raise _syntax_error(exc) from exc
 
     def to_rdflib(self) -> Graph:
-        return self.graph
+        """A copy of the graph, as every other store gives: changing it does not change the store,
+        so the read-only policy and the query workers' view of the data hold."""
+        copy = Graph()
+        for prefix, namespace in self.graph.namespaces():
+            copy.bind(prefix, namespace, override=True)
+        copy.addN((s, p, o, copy) for s, p, o in self.graph)
+        return copy
 
     def __len__(self) -> int:
         return len(self.graph)
