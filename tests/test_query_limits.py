@@ -230,3 +230,60 @@ def test_memory_store_refuses_files_too_large(monkeypatch: pytest.MonkeyPatch, t
         ParkGraph.open(files=[big])
     monkeypatch.setenv("PARKGRAPH_MEMORY_MAX_MB", "5")
     assert len(ParkGraph.open(files=[big])) == 1  # under the limit it loads
+
+
+
+def test_oxigraph_memory_store_refuses_what_does_not_fit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The in-memory Oxigraph store refuses files whose load would need more RAM than is available
+    (estimated per syntax), before loading anything; PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB overrides it."""
+    import parkgraph.store
+    from parkgraph.store import OXIGRAPH_MEMORY_PEAK_PER_BYTE
+
+    line = "<http://example.org/s> <http://example.org/p> \"x\" .\n"
+    nt, ttl = tmp_path / "big.nt", tmp_path / "big.ttl"
+    nt.write_text(line * 20000, encoding="utf-8")
+    ttl.write_text(line * 20000, encoding="utf-8")
+    size = nt.stat().st_size
+    # Room for the N-Triples file's estimated peak but not for the same bytes as Turtle.
+    room = int(size * (OXIGRAPH_MEMORY_PEAK_PER_BYTE[".nt"] + 1))
+    monkeypatch.setattr(parkgraph.store, "available_memory", lambda: room)
+    assert len(ParkGraph.open("oxigraph-memory", files=[nt])) == 1
+    with pytest.raises(StoreError) as caught:
+        ParkGraph.open("oxigraph-memory", files=[ttl])
+    assert caught.value.file == str(ttl) and "GB of RAM" in str(caught.value)
+    assert "oxigraph:" in (caught.value.hint or "") and "PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB" in caught.value.hint
+    with pytest.raises(StoreError):  # two files count together
+        ParkGraph.open("oxigraph-memory", files=[nt, nt])
+    monkeypatch.setattr(parkgraph.store, "available_memory", lambda: None)  # unknown (no /proc): no estimate
+    assert len(ParkGraph.open("oxigraph-memory", files=[ttl])) == 1
+    monkeypatch.setenv("PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB", "0.1")  # the setting wins over the estimate
+    with pytest.raises(StoreError, match="PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB allows"):
+        ParkGraph.open("oxigraph-memory", files=[ttl])
+    monkeypatch.setenv("PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB", "lots")
+    with pytest.raises(ParkgraphError, match="number of megabytes"):
+        ParkGraph.open("oxigraph-memory", files=[ttl])
+    monkeypatch.setenv("PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB", "5")
+    monkeypatch.setattr(parkgraph.store, "available_memory", lambda: 1)
+    assert len(ParkGraph.open("oxigraph-memory", files=[ttl])) == 1
+
+
+def test_oxigraph_memory_refusal_loads_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from parkgraph.stores.oxigraph import OxigraphMemoryStore
+
+    small = tmp_path / "small.nt"
+    small.write_text("<http://example.org/s> <http://example.org/p> \"x\" .\n", encoding="utf-8")
+    store = OxigraphMemoryStore()
+    monkeypatch.setenv("PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB", "0.00001")
+    with pytest.raises(StoreError):
+        store.load([small])
+    assert len(store) == 0
+
+
+def test_available_memory_reads_the_system() -> None:
+    from parkgraph.store import available_memory
+
+    found = available_memory()
+    if Path("/proc/meminfo").exists():  # Linux, where CI runs
+        assert found is not None and 2**20 < found
+    else:
+        assert found is None

@@ -114,34 +114,104 @@ class MemoryStore:
 MEMORY_MAX_MB_DEFAULT = 200  # input files above this size are better off in the Oxigraph store
 
 
-def memory_max_bytes() -> int:
-    """How many bytes of input files the memory store takes: PARKGRAPH_MEMORY_MAX_MB, else 200 MB."""
-    raw = os.environ.get("PARKGRAPH_MEMORY_MAX_MB", "").strip()
+def _megabytes_setting(variable: str, default: float | None) -> int | None:
+    """The environment variable `variable` as a number of bytes (it is given in megabytes), else `default` MB."""
+    raw = os.environ.get(variable, "").strip()
     try:
-        megabytes = float(raw) if raw else MEMORY_MAX_MB_DEFAULT
+        megabytes = float(raw) if raw else default
     except ValueError:
         raise StoreError(
-            f"PARKGRAPH_MEMORY_MAX_MB must be a number of megabytes, not '{raw}'",
-            hint="e.g. PARKGRAPH_MEMORY_MAX_MB=500",
+            f"{variable} must be a number of megabytes, not '{raw}'", hint=f"e.g. {variable}=500"
         ) from None
-    return int(megabytes * 1024 * 1024)
+    return None if megabytes is None else int(megabytes * 1024 * 1024)
+
+
+def memory_max_bytes() -> int:
+    """How many bytes of input files the memory store takes: PARKGRAPH_MEMORY_MAX_MB, else 200 MB."""
+    limit = _megabytes_setting("PARKGRAPH_MEMORY_MAX_MB", MEMORY_MAX_MB_DEFAULT)
+    assert limit is not None  # there is a default
+    return limit
+
+
+def _file_sizes(paths: list[Path]) -> tuple[list[tuple[Path, int]], int, Path | None]:
+    """Each file with its size, the total, and the biggest file (None without files)."""
+    sizes = [(p, p.stat().st_size) for p in paths if p.is_file()]
+    biggest = max(sizes, key=lambda item: item[1])[0] if sizes else None
+    return sizes, sum(size for _p, size in sizes), biggest
+
+
+def _on_disk_hint(biggest: Path, otherwise: str) -> str:
+    return (f"load it into the embedded Oxigraph store instead: parkgraph load --store oxigraph:./pg.db {biggest} "
+            f"(then query with --store oxigraph:./pg.db), or {otherwise}")
 
 
 def check_memory_size(paths: list[Path]) -> None:
     """Refuse input too large for rdflib in memory (it needs about 2 KB of RAM per triple) before parsing it."""
     limit = memory_max_bytes()
-    sizes = [(p, p.stat().st_size) for p in paths if p.is_file()]
-    total = sum(size for _p, size in sizes)
-    if total <= limit:
+    _sizes, total, biggest = _file_sizes(paths)
+    if total <= limit or biggest is None:
         return
-    biggest = max(sizes, key=lambda item: item[1])[0]
     raise StoreError(
         f"{total / 2**20:,.0f} MB of RDF is too large for the in-memory store (limit {limit / 2**20:,.0f} MB, "
         f"about {limit // 140:,} triples)",
         file=str(biggest),
-        hint=f"load it into the embedded Oxigraph store instead: parkgraph load --store oxigraph:./pg.db {biggest} "
-        "(then query with --store oxigraph:./pg.db), or raise PARKGRAPH_MEMORY_MAX_MB",
+        hint=_on_disk_hint(biggest, "raise PARKGRAPH_MEMORY_MAX_MB"),
     )
+
+
+# Peak RAM of Oxigraph's in-memory store while it loads a file, per byte of that file, rounded up
+# from `parkgraph synth` output written in each syntax (benchmarks/notes.md): the more compact
+# the syntax, the more triples (and bytes of RAM) each byte of it stands for.
+OXIGRAPH_MEMORY_PEAK_PER_BYTE = {
+    ".nt": 4.5, ".ntriples": 4.5, ".nq": 4.5, ".jsonld": 5.0, ".json": 5.0,
+    ".rdf": 7.0, ".owl": 7.0, ".xml": 7.0, ".ttl": 14.0, ".turtle": 14.0, ".trig": 14.0,
+}
+
+
+def available_memory() -> int | None:
+    """Bytes of RAM the system can still give a process (MemAvailable in /proc/meminfo); None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_oxigraph_memory_size(paths: list[Path]) -> None:
+    """Refuse, before loading, files Oxigraph's in-memory store has no room for.
+
+    With PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB set, that many MB of input files are taken; otherwise the
+    load's peak RAM, estimated from each file's size and syntax, must fit in the RAM available now.
+    Without the check an oversized load grows until the system kills the process.
+    """
+    sizes, total, biggest = _file_sizes(paths)
+    if biggest is None:
+        return
+    setting = "PARKGRAPH_OXIGRAPH_MEMORY_MAX_MB"
+    limit = _megabytes_setting(setting, None)
+    if limit is not None:
+        if total > limit:
+            raise StoreError(
+                f"{total / 2**20:,.0f} MB of RDF is more than {setting} allows ({limit / 2**20:,.0f} MB) "
+                f"for the {OXIGRAPH_MEMORY} store",
+                file=str(biggest), hint=_on_disk_hint(biggest, f"raise {setting}"),
+            )
+        return
+    available = available_memory()
+    if available is None:
+        return
+    peak = sum(size * OXIGRAPH_MEMORY_PEAK_PER_BYTE.get(p.suffix.lower(), 14.0) for p, size in sizes)
+    if peak > available:
+        raise StoreError(
+            f"loading {total / 2**20:,.0f} MB of RDF into the {OXIGRAPH_MEMORY} store needs about "
+            f"{peak / 2**30:,.1f} GB of RAM at its peak (about 4.5 bytes per byte of N-Triples, 14 of Turtle), "
+            f"and {available / 2**30:,.1f} GB is available",
+            file=str(biggest),
+            hint=_on_disk_hint(biggest, f"set {setting} to the megabytes of input to take regardless"),
+        )
 
 
 def _syntax_error(exc: ParseBaseException) -> QueryError:

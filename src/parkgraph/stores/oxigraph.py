@@ -21,7 +21,7 @@ from parkgraph.namespaces import bind_prefixes
 from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
-from parkgraph.store import OXIGRAPH_MEMORY
+from parkgraph.store import OXIGRAPH_MEMORY, check_oxigraph_memory_size
 
 # File suffix -> the pyoxigraph format its bulk loader reads.
 BULK_FORMATS: dict[str, ox.RdfFormat] = {
@@ -461,6 +461,12 @@ class OxigraphMemoryStore(OxigraphStore):
         self.read_only = False
         self._busy = None
         self.ox = ox.Store()
+
+    def load(self, paths: Iterable[Path]) -> int:
+        """Load files as `OxigraphStore.load` does, once `check_oxigraph_memory_size` finds room for them."""
+        paths = [Path(p) for p in paths]
+        check_oxigraph_memory_size(paths)
+        return super().load(paths)
 
     def worker_copy(self) -> OxigraphMemoryStore:
         """The store itself: a forked query worker inherits a copy of the process's memory."""
