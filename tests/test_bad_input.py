@@ -152,6 +152,25 @@ def test_cli_load_and_validate_report_file_line_column(
     assert code != 0 and f"{bad}:{last}:" in out + err and "Traceback" not in out + err
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats", "--data", "{dir}"],
+        ["stats", "--store", "oxigraph-memory", "--data", "{dir}"],
+        ["load", "--store", "oxigraph:{db}", "{dir}"],
+        ["validate", "{dir}"],
+        ["validate", "--engine", "pyshacl", "{dir}"],
+    ],
+)
+def test_a_directory_is_named_as_one(args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A directory given where a file belongs is reported as a directory, not as a missing file."""
+    folder = tmp_path / "rdf"
+    folder.mkdir()
+    code, out, err = run(capsys, *(a.format(dir=folder, db=tmp_path / "db") for a in args))
+    assert code == 2 and f"{folder}: a directory, not an RDF file" in out + err, out + err
+    assert "no such file" not in out + err and "Traceback" not in out + err
+
+
 @pytest.mark.servers
 @pytest.mark.parametrize("server", ["loaded_oxigraph_server", "loaded_virtuoso"])
 def test_pushing_to_a_server_is_all_or_nothing(server: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:

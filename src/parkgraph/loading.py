@@ -149,14 +149,22 @@ def _offline() -> None:
         _hook_installed = True
 
 
+def require_file(path: Path) -> Path:
+    """`path` if it names a file; else a clear error (a directory is named as one, not as missing)."""
+    if path.is_dir():
+        raise ParkgraphError("a directory, not an RDF file", file=str(path),
+                             hint="name the files in it, e.g. DIR/*.ttl")
+    if not path.is_file():
+        raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
+    return path
+
+
 def parse_into(graph: Graph, path: Path, fmt: str | None = None, locate: bool = True) -> Graph:
     """Parse one file into `graph`, raising RdfSyntaxError with file and line on bad input.
 
     The parse never reaches the network: a remote JSON-LD @context is refused with a RefusedError.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
+    path = require_file(Path(path))
     fmt = fmt or guess_format(path)
     _offline()
     token = _parsing.set(True)

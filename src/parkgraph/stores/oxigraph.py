@@ -17,6 +17,7 @@ from rdflib.term import Node
 
 from parkgraph.binding import inject_values, sparql_term
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
+from parkgraph.loading import require_file
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
@@ -41,9 +42,7 @@ BULK_FORMATS: dict[str, ox.RdfFormat] = {
 
 def bulk_format(path: Path, reader: str, alternative: str = "") -> ox.RdfFormat:
     """The pyoxigraph format to bulk-load `path` with; a clear error for a missing file or an unknown suffix."""
-    if not path.is_file():
-        raise ParkgraphError(f"no such file: {path}", file=str(path), hint="check the path")
-    fmt = BULK_FORMATS.get(path.suffix.lower())
+    fmt = BULK_FORMATS.get(require_file(path).suffix.lower())
     if fmt is None:
         raise ParkgraphError(
             f"{reader} cannot read '{path.name}'",
