@@ -9,6 +9,7 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 
 from parkgraph import ParkGraph, paths
+from parkgraph.binding import projected_variables
 from parkgraph.named import all_queries
 from parkgraph.ordering import OrderKey, order_key, sort_rows, split_order
 from parkgraph.synth import SynthConfig, write_synthetic
@@ -160,3 +161,39 @@ def test_the_biggest_listings_are_sorted_in_python() -> None:
 def test_named_queries_keep_their_order(parks_store: ParkGraph, named, example: int) -> None:  # noqa: ANN001
     bindings = named.bind(dict(named.examples[example]), resolve=parks_store.sparql)
     _assert_same_order(parks_store, named.text, bindings)
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("SELECT ?s ?o WHERE { ?s ?p ?o }", {"s", "o"}),
+        ("PREFIX ex: <http://e/select#> # SELECT ?x\nSELECT DISTINCT ?s WHERE { ?s ?p ?o }", {"s"}),
+        ("SELECT ?s (STR(?o) AS ?text) (COUNT(?p) as $n) WHERE { ?s ?p ?o } GROUP BY ?s ?o", {"s", "text", "n"}),
+        ('SELECT (CONCAT(?a, "?b (") AS ?c) WHERE { ?s ?p ?a }', {"c"}),
+        ("SELECT ?s\nWHERE { { SELECT ?s ?x WHERE { ?s ?p ?x } } }", {"s"}),
+        ("SELECT * WHERE { ?s ?p ?o }", None),
+        ("SELECT ?s (?a * 2 AS ?b) WHERE { ?s ?p ?a }", None),
+        ("ASK { ?s ?p ?o }", None),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o WHERE { ?s ?p ?o } } }", None),
+    ],
+)
+def test_projected_variables_are_read_from_the_text(query: str, names: set[str] | None) -> None:
+    assert projected_variables(query) == names
+
+
+def test_an_order_on_a_variable_not_projected_runs_once(
+    values_store: ParkGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oxigraph alone can sort by a variable the query does not return, so the query is sent once,
+    with its ORDER BY; one ordered by returned variables is sent once, without it."""
+    store = values_store.store
+    sent: list[str] = []
+    original = store._query
+    monkeypatch.setattr(store, "_query", lambda text, bindings: sent.append(text) or original(text, bindings))
+    hidden = f"SELECT ?s WHERE {{ ?s <{EX}w> ?w }} ORDER BY DESC(?w) ?s"
+    rows = store.query(hidden).rows
+    assert sent == [hidden] and rows
+    sent.clear()
+    shown = f"SELECT ?s ?w WHERE {{ ?s <{EX}w> ?w }} ORDER BY DESC(?w) ?s"
+    assert [row[0] for row in store.query(shown).rows] == [row[0] for row in rows]
+    assert len(sent) == 1 and "ORDER BY" not in sent[0]

@@ -206,6 +206,36 @@ def where_brace(query: str) -> int:
     )
 
 
+def projected_variables(query: str) -> set[str] | None:
+    """The variables a SELECT query returns, read from its text; None for SELECT *, another form,
+    or a projection this reading does not follow (a `*` anywhere in it, say).
+
+    A projected expression counts by its `AS ?name`; the variables inside it do not.
+    """
+    select = next((t for t in tokens(query) if t.kind == "word" and t.text.upper() == "SELECT"), None)
+    if select is None:
+        return None
+    try:
+        brace = where_brace(query)
+    except QueryError:
+        return None
+    if brace < select.start:  # a sub-query's SELECT inside another form's WHERE group
+        return None
+    # Comments, strings and IRIs blanked out, variables kept.
+    clause = _SKIP.sub(lambda m: m.group() if m.group()[0] in "?$" else " ", query[select.start + 6 : brace])
+    if "*" in clause:
+        return None
+    names = set(_PROJECTED_AS.findall(clause))
+    while _INNERMOST_PARENS.search(clause):
+        clause = _INNERMOST_PARENS.sub(" ", clause)
+    return names | set(_VARIABLE.findall(clause))
+
+
+_PROJECTED_AS = re.compile(r"\bAS\s+[?$](\w+)", re.IGNORECASE)
+_INNERMOST_PARENS = re.compile(r"\([^()]*\)")
+_VARIABLE = re.compile(r"[?$](\w+)")
+
+
 def inject_value_list(query: str, name: str, terms: Iterable[Node]) -> str:
     """`query` with a VALUES block binding `?name` to each of `terms` (one row each), after its WHERE brace."""
     if not VARIABLE_NAME.match(name):
@@ -224,6 +254,6 @@ def inject_values(query: str, bindings: Mapping[str, Node] | None) -> str:
 
 
 __all__ = [
-    "check_text", "inject_value_list", "inject_values", "iri_problem", "is_iri", "sparql_term", "values_block",
-    "where_brace",
+    "check_text", "inject_value_list", "inject_values", "iri_problem", "is_iri", "projected_variables", "sparql_term",
+    "values_block", "where_brace",
 ]

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from parkgraph.binding import inject_values, sparql_term
+from parkgraph.binding import inject_values, projected_variables, sparql_term
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.loading import require_file
 from parkgraph.namespaces import bind_prefixes
@@ -300,6 +300,9 @@ class OxigraphStore:
         `parkgraph.ordering`: Oxigraph re-reads both texts from RocksDB on every comparison).
         """
         ordered = split_order(sparql)
+        projected = projected_variables(sparql) if ordered is not None else None
+        if ordered is not None and projected is not None and not all(key.var in projected for key in ordered[1]):
+            ordered = None  # ordered by a variable it does not return: only Oxigraph can sort it, run once
         if ordered is not None:
             result = self._query(ordered[0], bindings)
             if result.kind != "select":
