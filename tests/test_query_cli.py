@@ -66,6 +66,29 @@ def test_table_output_shows_labels(capsys: pytest.CaptureFixture[str], pg: ParkG
     assert "Speakers and attendees of an event" in out and "3 row(s)" in out
 
 
+def test_a_long_table_shows_its_first_rows_and_says_so(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
+    """A table lays out the first --rows rows (1,000 by default) and its caption gives the total;
+    --rows 0 and the machine-readable formats give every row."""
+    from parkgraph.output import TABLE_ROWS
+
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    every = pg.sparql(query).rows
+    assert len(every) > TABLE_ROWS  # the default cut applies to the curated graph's triples
+    code, out, _ = run(capsys, "query", "-e", query, "--rows", "5", "-F", "table")
+    assert code == 0
+    assert f"{len(every):,} rows, the first 5 shown" in out and "--rows 0" in out
+    body = [line for line in out.splitlines() if line.startswith("│")]
+    assert 5 <= len(body) < 5 * 4  # five rows (a long cell folds onto more lines)
+    code, out, _ = run(capsys, "query", "-e", query)
+    assert code == 0 and f"the first {TABLE_ROWS:,} shown" in out
+    code, out, _ = run(capsys, "query", "-e", "SELECT ?s WHERE { ?s a ?type } LIMIT 7", "--rows", "0")
+    assert code == 0 and "7 row(s)" in out and "shown" not in out
+    code, out, _ = run(capsys, "query", "-e", query, "--rows", "0", "--format", "csv")
+    assert code == 0 and len(list(csv.reader(io.StringIO(out)))) == len(every) + 1
+    code, _, err = run(capsys, "query", "-e", query, "--rows", "-3")
+    assert code == 2 and "--rows -3 is negative" in err
+
+
 def test_csv_is_w3c_sparql_csv(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
     code, out, _ = run(capsys, "query", "common-members", "--format", "csv")
     assert code == 0

@@ -26,7 +26,7 @@ from parkgraph.graph import ParkGraph
 from parkgraph.labels import LANGUAGES
 from parkgraph.limits import DEFAULT_TIMEOUT
 from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query, parse_named_query
-from parkgraph.output import FORMATS, check_format, known_format, render_text, to_table
+from parkgraph.output import FORMATS, TABLE_ROWS, check_format, known_format, render_text, to_table
 from parkgraph.results import QueryResult
 from parkgraph.syntax import check_query, is_update
 
@@ -153,16 +153,25 @@ def query_command(
     allow_url: AllowUrlOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     data: DataOption = None,
+    rows: Annotated[
+        int,
+        typer.Option(
+            "--rows",
+            help="Rows a table shows, the first ones (0: all); the other formats always write every row.",
+        ),
+    ] = TABLE_ROWS,
 ) -> None:
     """Run a named query, a query file or a SPARQL expression and print the answer."""
     params = parse_params(param)
     fmt = known_format(fmt)  # an unknown format fails before the graph is loaded
+    if rows < 0:
+        raise QueryError(f"--rows {rows} is negative", hint="give a number of rows, or 0 for all of them")
     graph = open_graph(store, data, allow_update=allow_update, allow_urls=allow_url or (), timeout=timeout or None)
     with graph:
         result, title = run_query(graph, name, file, expression, params, lang)
     chosen = check_format(result, fmt)
     if chosen == "table":
-        console.print(to_table(result, title=title))
+        console.print(to_table(result, title=title, rows=rows or None))
     else:
         typer.echo(render_text(result, chosen), nl=False)
 
