@@ -7,7 +7,15 @@ import pytest
 from network_data import ZAKIROV
 
 from parkgraph import ParkGraph, ParkgraphError
-from parkgraph.analytics import central, find_entity, format_path, neighbours, shortest_paths
+from parkgraph.analytics import (
+    betweenness_sources,
+    central,
+    find_entity,
+    format_path,
+    neighbours,
+    shortest_paths,
+    undirected,
+)
 from parkgraph.cli import main
 from parkgraph.network import to_networkx
 
@@ -105,3 +113,80 @@ def test_cli_unknown_entity_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["path", "Nobody Atall", "Brazil"])
     assert exit_info.value.code == 2
     assert "no entity is called 'Nobody Atall'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("entities", "samples", "sources"),
+    [(38, None, None), (5000, None, None), (5001, None, 100), (88345, None, 100), (88345, 0, None),
+     (10, 5, 5), (10, 10, None), (10, 50, None)],
+)
+def test_betweenness_is_exact_on_small_graphs_and_sampled_on_big_ones(
+    entities: int, samples: int | None, sources: int | None
+) -> None:
+    assert betweenness_sources(entities, samples) == sources
+
+
+def test_a_negative_sample_is_refused() -> None:
+    with pytest.raises(ParkgraphError, match="--samples"):
+        betweenness_sources(100, -1)
+
+
+def test_central_estimates_from_a_seeded_sample(network: nx.MultiDiGraph) -> None:
+    """With samples, betweenness is networkx's estimate from that many seeded sources: the same
+    ranking in every run, and exact again with 0."""
+    sampled = central(network, 5, samples=5)
+    estimate = nx.betweenness_centrality(undirected(network), k=5, normalized=True, seed=0)
+    assert [r.betweenness for r in sampled] == sorted(estimate.values(), reverse=True)[:5]
+    assert sampled == central(network, 5, samples=5)
+    exact = nx.betweenness_centrality(undirected(network), normalized=True)
+    assert [r.betweenness for r in central(network, 5, samples=0)] == sorted(exact.values(), reverse=True)[:5]
+    assert [r.betweenness for r in sampled] != [r.betweenness for r in central(network, 5, samples=0)]
+
+
+def test_cli_central_says_when_it_estimates(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import parkgraph.analytics
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["central", "--top", "3"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0 and "entities by betweenness" in out and "estimated" not in out
+    monkeypatch.setattr(parkgraph.analytics, "EXACT_BETWEENNESS_UP_TO", 10)  # the curated graph counts as big
+    monkeypatch.setattr(parkgraph.analytics, "BETWEENNESS_SAMPLES", 4)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["central", "--top", "3"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0 and "estimated from 4 sampled entities (--samples 0 for exact)" in out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["central", "--top", "3", "--samples", "0"])
+    assert exit_info.value.code == 0 and "estimated" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+@pytest.mark.parametrize("name", ["АКИТ РФ", "KIP Master", "Russia", "Фарид Закиров"])
+def test_neighbours_of_the_focus_network_are_the_whole_networks(
+    network: nx.MultiDiGraph, pg: ParkGraph, name: str, depth: int
+) -> None:
+    """`parkgraph neighbours` reads only the entity's neighbourhood: the answer is the same."""
+    assert neighbours(to_networkx(pg, focus=name, depth=depth), name, depth) == neighbours(network, name, depth)
+
+
+def test_cli_neighbours_does_not_read_the_whole_graph(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, network: nx.MultiDiGraph
+) -> None:
+    import parkgraph.network
+
+    def whole_graph(*args: object, **kwargs: object) -> None:
+        raise AssertionError("neighbours read the whole graph")
+
+    monkeypatch.setattr(parkgraph.network._Index, "load", whole_graph)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["neighbours", "КИП «Мастер»", "--depth", "2"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    expected = neighbours(network, "КИП «Мастер»", 2)
+    assert f"{len(expected)} entities within 2 step(s)" in out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["neighbours", "КИП «Мастер»", "--depth", "0"])
+    assert exit_info.value.code == 2 and "depth must be 1 or more" in capsys.readouterr().err

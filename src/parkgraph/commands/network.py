@@ -109,9 +109,10 @@ def neighbours_command(
     lang: LangOption = "en",
 ) -> None:
     """List the entities within N steps of one entity, nearest first."""
-    from parkgraph.analytics import find_entity, neighbours
+    from parkgraph.analytics import check_depth, find_entity, neighbours
 
-    network = _network(store, data, lang, None, None, None)
+    check_depth(depth)
+    network = _network(store, data, lang, None, entity, depth)  # only the neighbourhood is read
     rows = neighbours(network, entity, depth)
     centre = network.nodes[find_entity(network, entity)].get("label")
     table = Table(title=Text(visible(f"{len(rows)} entities within {depth} step(s) of {centre}")), title_justify="left")
@@ -131,15 +132,28 @@ def central_command(
     data: DataOption = None,
     lang: LangOption = "en",
     classes: ClassesOption = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            help="Estimate betweenness from this many sampled entities (0: exact). Default: exact up to "
+            "5,000 entities, 100 sampled above.",
+        ),
+    ] = None,
 ) -> None:
     """List the entities that broker between parts of the graph (betweenness, then degree)."""
-    from parkgraph.analytics import central
+    from parkgraph.analytics import betweenness_sources, central
 
     network = _network(store, data, lang, classes, None, None)
-    table = Table(title=f"top {top} of {network.number_of_nodes()} entities by betweenness", title_justify="left")
+    entities = network.number_of_nodes()
+    sources = betweenness_sources(entities, samples)
+    title = f"top {top} of {entities:,} entities by betweenness"
+    if sources is not None:
+        title += f", estimated from {sources:,} sampled entities (--samples 0 for exact)"
+    table = Table(title=title, title_justify="left")
     for column in ("entity", "class", "betweenness", "degree"):
         table.add_column(column, justify="right" if column in ("betweenness", "degree") else "left")
-    for row in central(network, top):
+    for row in central(network, top, samples):
         names = (Text(visible(row.label)), Text(visible(row.class_label)))
         table.add_row(*names, f"{row.betweenness:.3f}", str(row.degree))
     console.print(table)
