@@ -104,7 +104,7 @@ def test_csv_is_w3c_sparql_csv(capsys: pytest.CaptureFixture[str], pg: ParkGraph
 def test_tsv_writes_terms_in_turtle_syntax(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "query", "members-as-of", "-p", "date=2020-01-01", "-F", "tsv")
     assert code == 0
-    lines = out.splitlines()
+    lines = out.rstrip("\n").split("\n")  # newlines only: U+2028 in a label is no line break to `wc -l`
     assert lines[0].split("\t") == ["?member", "?memberLabel", "?roleLabel", "?since", "?until"]
     first = lines[1].split("\t")
     assert first[0].startswith("<https://w3id.org/parkgraph/id/place/") and first[0].endswith(">")
@@ -132,6 +132,25 @@ def test_json_is_w3c_sparql_results_json(capsys: pytest.CaptureFixture[str], pg:
     assert doc["head"]["vars"] == expected.vars
     rows = [tuple(_term(b[v]) if v in b else None for v in doc["head"]["vars"]) for b in doc["results"]["bindings"]]
     assert rows == expected.rows
+
+
+def test_json_has_one_binding_per_line(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
+    """Each row is one line (a newline inside a value is escaped), and the whole is the same JSON
+    document the results dict gives; no rows is an empty list."""
+    from parkgraph.output import to_json, to_json_dict
+    from parkgraph.results import QueryResult
+
+    code, out, _ = run(capsys, "query", "-e", "SELECT ?s ?o WHERE { ?s rdfs:label ?o }", "-F", "json")
+    assert code == 0
+    answer = pg.sparql("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?o WHERE { ?s rdfs:label ?o }")
+    lines = out.rstrip("\n").split("\n")  # newlines only: U+2028 in a label is no line break to `wc -l`
+    assert len(lines) == len(answer.rows) + 5 and all(json.loads(line.rstrip(",")) for line in lines[3:-2])
+    assert json.loads(out) == to_json_dict(answer)
+    hostile = QueryResult(kind="select", vars=["x", "y"], rows=[(Literal('a\n"b"\u2028\t'), None), (None, None)])
+    text = to_json(hostile)
+    assert json.loads(text) == to_json_dict(hostile) and len(text.rstrip("\n").split("\n")) == 2 + 5
+    empty = QueryResult(kind="select", vars=["x"], rows=[])
+    assert json.loads(to_json(empty)) == {"head": {"vars": ["x"]}, "results": {"bindings": []}}
 
 
 def test_json_for_ask(capsys: pytest.CaptureFixture[str]) -> None:

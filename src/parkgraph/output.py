@@ -194,8 +194,18 @@ def to_json_dict(result: QueryResult) -> dict[str, Any]:
 
 
 def to_json(result: QueryResult) -> str:
-    """SPARQL 1.1 Query Results JSON text."""
-    return json.dumps(to_json_dict(result), ensure_ascii=False, indent=2) + "\n"
+    """SPARQL 1.1 Query Results JSON text, one binding (row) per line.
+
+    Each line is written by json's C encoder; indenting every term (`indent=2`) goes through its
+    pure-Python one instead: 1.2 s and 20 MB against 0.25 s and 13 MB for 21,949 rows.
+    """
+    data = to_json_dict(result)
+    if result.kind == "ask":
+        return json.dumps(data, ensure_ascii=False) + "\n"
+    bindings = ",\n    ".join(json.dumps(binding, ensure_ascii=False) for binding in data["results"]["bindings"])
+    listed = f"\n    {bindings}\n  " if bindings else ""
+    head = json.dumps(data["head"], ensure_ascii=False)
+    return f'{{\n  "head": {head},\n  "results": {{"bindings": [{listed}]}}\n}}\n'
 
 
 def to_graph_text(result: QueryResult, fmt: str) -> str:
