@@ -175,3 +175,15 @@ def oxigraph_small(tmp_path_factory: pytest.TempPathFactory) -> tuple[ParkGraph,
     path = tmp_path_factory.mktemp("fuzz-export") / "small.ttl"
     path.write_text(SMALL_TTL, encoding="utf-8")
     return ParkGraph.open(files=[path]), ParkGraph.open(f"oxigraph:{path.parent / 'db'}", files=[path])
+
+
+@FAST
+@given(text=st.one_of(hostile_text, unicode_text, st.text()))
+@example(text="tab\there, line\nfeed")
+@example(text="\ud800 lone surrogate, \ufffe nonchar, \x0b vertical tab, \x85 next line, \u2028 separator")
+@example(text="Индустриальный парк «Мастер»")
+def test_printable_text_skips_the_xml_substitutions(text: str) -> None:
+    """The shortcut for printable text gives what the substitutions give for every text."""
+    from parkgraph.export import _XML_INVALID, _xml_text, text_only
+
+    assert _xml_text(text) == _XML_INVALID.sub("", text_only(text))

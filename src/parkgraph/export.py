@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -28,12 +29,20 @@ def text_only(text: str) -> str:
 
 
 def _xml_text(text: str) -> str:
-    """`text` as XML 1.0 can carry it: lone surrogates as U+FFFD, characters XML forbids dropped."""
+    """`text` as XML 1.0 can carry it: lone surrogates as U+FFFD, characters XML forbids dropped.
+
+    Printable text (no control character, surrogate or noncharacter: nearly every label) is
+    returned as it is without the two substitutions; a 1M-triple export holds 1.5 million values.
+    """
+    if text.isprintable():
+        return text
     return _XML_INVALID.sub("", text_only(text))
 
 
 def _scalar(value: object) -> object | None:
     """A value as a scalar GraphML/GEXF can hold: bool, 32-bit int, finite float or XML-safe str; None to drop."""
+    if type(value) is str:  # the common case first
+        return _xml_text(value)
     if value is None:
         return None
     if isinstance(value, bool):
@@ -54,8 +63,10 @@ def _scalar(value: object) -> object | None:
     return _xml_text(str(value))
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(key: object) -> str:
-    """An attribute name fit for XML: a predicate's local name may hold any character."""
+    """An attribute name fit for XML: a predicate's local name may hold any character (a few
+    dozen names repeat over every node and edge, hence the cache)."""
     return _xml_text(str(key))
 
 
