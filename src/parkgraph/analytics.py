@@ -17,11 +17,14 @@ _MAX_ROUTES = 1000  # shortest routes considered before ordering and cutting to 
 _QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalize(text: str) -> str:
     """A name folded for look-up: NFC, no quotes, single spaces, case-folded, ё as е."""
     text = unicodedata.normalize("NFC", text)
     text = _QUOTES.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip().casefold()
+    text = _SPACES.sub(" ", text).strip().casefold()
     return text.replace("ё", "е")
 
 
@@ -46,11 +49,16 @@ def _describe(graph: nx.MultiDiGraph, node: str) -> str:
     return f"{data.get('label', node)} ({data.get('class_label', '')}, {short(node)})"
 
 
-def find_entity(graph: nx.MultiDiGraph, name: str) -> str:
-    """The one node called `name` (label in either language, IRI or prefixed name); else a clear error."""
+def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | None = None) -> str:
+    """The one node called `name` (label in either language, IRI or prefixed name); else a clear error.
+
+    `index` is `name_index(graph)`, for a caller that looks up several names (it costs about a
+    second per 30,000 entities to build).
+    """
     if name in graph:
         return name
-    index = name_index(graph)
+    if index is None:
+        index = name_index(graph)
     wanted = normalize(name)
     found = index.get(wanted, set())
     if len(found) == 1:
@@ -103,7 +111,8 @@ def undirected(graph: nx.MultiDiGraph) -> nx.Graph:
 
 def shortest_paths(graph: nx.MultiDiGraph, a: str, b: str, *, limit: int = 5) -> list[list[Step]]:
     """Up to `limit` shortest connections between two entities (edges followed either way)."""
-    start, end = find_entity(graph, a), find_entity(graph, b)
+    index = None if a in graph and b in graph else name_index(graph)
+    start, end = find_entity(graph, a, index), find_entity(graph, b, index)
     if start == end:
         raise ParkgraphError(f"'{a}' and '{b}' are the same entity", hint="name two different entities")
     try:

@@ -97,9 +97,13 @@ def open_graph(store: str, data: list[Path] | None = None, **options: Any) -> Pa
     return ParkGraph.open(store, files=[*paths.default_files(), *data], **options)
 
 
+# Longest namespace first, so that a namespace inside another gives the more specific prefix.
+_LONGEST_FIRST = tuple(sorted(((prefix, str(ns)) for prefix, ns in PREFIXES.items()), key=lambda kv: -len(kv[1])))
+
+
 def short(iri: str) -> str:
     """An IRI as a prefixed name where parkgraph knows the prefix."""
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1]))):
-        if iri.startswith(str(ns)):
-            return f"{prefix}:{iri[len(str(ns)):]}"
+    for prefix, ns in _LONGEST_FIRST:
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
     return iri
