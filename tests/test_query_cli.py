@@ -140,9 +140,10 @@ def test_json_has_one_binding_per_line(capsys: pytest.CaptureFixture[str], pg: P
     from parkgraph.output import to_json, to_json_dict
     from parkgraph.results import QueryResult
 
-    code, out, _ = run(capsys, "query", "-e", "SELECT ?s ?o WHERE { ?s rdfs:label ?o }", "-F", "json")
+    query = "SELECT ?s ?o WHERE { ?s rdfs:label ?o } ORDER BY ?s ?o"  # the same order in the worker and here
+    code, out, _ = run(capsys, "query", "-e", query, "-F", "json")
     assert code == 0
-    answer = pg.sparql("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?o WHERE { ?s rdfs:label ?o }")
+    answer = pg.sparql("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + query)
     lines = out.rstrip("\n").split("\n")  # newlines only: U+2028 in a label is no line break to `wc -l`
     assert len(lines) == len(answer.rows) + 5 and all(json.loads(line.rstrip(",")) for line in lines[3:-2])
     assert json.loads(out) == to_json_dict(answer)
