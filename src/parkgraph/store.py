@@ -166,6 +166,7 @@ OXIGRAPH_MEMORY_PEAK_PER_BYTE = {
     ".nt": 4.5, ".ntriples": 4.5, ".nq": 4.5, ".jsonld": 5.0, ".json": 5.0,
     ".rdf": 7.0, ".owl": 7.0, ".xml": 7.0, ".ttl": 14.0, ".turtle": 14.0, ".trig": 14.0,
 }
+_WORST_PEAK_PER_BYTE = max(OXIGRAPH_MEMORY_PEAK_PER_BYTE.values())  # for a suffix not listed
 
 
 def available_memory() -> int | None:
@@ -203,12 +204,13 @@ def check_oxigraph_memory_size(paths: list[Path]) -> None:
     available = available_memory()
     if available is None:
         return
-    peak = sum(size * OXIGRAPH_MEMORY_PEAK_PER_BYTE.get(p.suffix.lower(), 14.0) for p, size in sizes)
+    factors = OXIGRAPH_MEMORY_PEAK_PER_BYTE
+    peak = sum(size * factors.get(p.suffix.lower(), _WORST_PEAK_PER_BYTE) for p, size in sizes)
     if peak > available:
         raise StoreError(
             f"loading {total / 2**20:,.0f} MB of RDF into the {OXIGRAPH_MEMORY} store needs about "
-            f"{peak / 2**30:,.1f} GB of RAM at its peak (about 4.5 bytes per byte of N-Triples, 14 of Turtle), "
-            f"and {available / 2**30:,.1f} GB is available",
+            f"{peak / 2**30:,.1f} GB of RAM at its peak (about {factors['.nt']:g} bytes per byte of N-Triples, "
+            f"{factors['.ttl']:g} of Turtle), and {available / 2**30:,.1f} GB is available",
             file=str(biggest),
             hint=_on_disk_hint(biggest, f"set {setting} to the megabytes of input to take regardless"),
         )
