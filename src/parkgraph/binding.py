@@ -222,7 +222,8 @@ def projected_variables(query: str) -> set[str] | None:
     if brace < select.start:  # a sub-query's SELECT inside another form's WHERE group
         return None
     # Comments, strings and IRIs blanked out, variables kept.
-    clause = _SKIP.sub(lambda m: m.group() if m.group()[0] in "?$" else " ", query[select.start + 6 : brace])
+    projection = query[select.start + len(select.text) : brace]
+    clause = _SKIP.sub(lambda m: m.group() if m.group()[0] in "?$" else " ", projection)
     if "*" in clause:
         return None
     names = set(_PROJECTED_AS.findall(clause))
