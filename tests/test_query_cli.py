@@ -22,6 +22,8 @@ from parkgraph.cli import main
 from parkgraph.errors import QueryError
 from parkgraph.named import add_known_prefixes, all_queries
 from parkgraph.namespaces import PG
+from parkgraph.output import cell_text
+from parkgraph.results import QueryResult
 from parkgraph.store import MemoryStore
 
 
@@ -64,6 +66,35 @@ def test_table_output_shows_labels(capsys: pytest.CaptureFixture[str], pg: ParkG
     for label in expected.column("personLabel"):
         assert str(label) in out
     assert "Speakers and attendees of an event" in out and "3 row(s)" in out
+
+
+def test_table_label_column_falls_back_to_the_value(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:
+    """Where `valueLabel` is unbound (a literal, an unlabelled IRI) the table shows `value` itself."""
+    expected = pg.query("entity-profile", entity="Farid Zakirov")
+    values, labels = expected.column("value"), expected.column("valueLabel")
+    unlabelled = [v for v, label in zip(values, labels, strict=True) if label is None]
+    assert any(isinstance(v, Literal) for v in unlabelled) and any(isinstance(v, URIRef) for v in unlabelled)
+    code, out, _ = run(capsys, "query", "entity-profile", "--param", "entity=Farid Zakirov")
+    assert code == 0
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in out.splitlines() if line.startswith("│")]
+    assert len(cells) == len(values) and all(len(row) == 3 for row in cells)
+    for row, value, label in zip(cells, values, labels, strict=True):
+        assert row[2] == (str(label) if label is not None else cell_text(value))
+        assert row[2]  # no value left blank
+
+
+def test_table_columns_keep_values_without_labels() -> None:
+    from parkgraph.output import to_table
+
+    rows = [(Literal("plain"), None, Literal(1)), (URIRef("https://example.org/a"), Literal("A"), None)]
+    result = QueryResult(kind="select", vars=["x", "xLabel", "n"], rows=rows)
+    console_out = io.StringIO()
+    from rich.console import Console
+
+    Console(file=console_out, width=120).print(to_table(result))
+    text = console_out.getvalue()
+    assert "plain" in text and "│ A " in text and "https://example.org/a" not in text
+    assert "xLabel" in text and "│ x " not in text
 
 
 def test_a_long_table_shows_its_first_rows_and_says_so(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:

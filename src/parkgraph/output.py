@@ -86,9 +86,12 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def table_columns(variables: list[str]) -> list[int]:
-    """Indexes of the columns a table shows: an IRI column `x` is left out when `xLabel` is there too."""
-    return [i for i, var in enumerate(variables) if f"{var}Label" not in variables]
+def table_columns(variables: list[str]) -> list[tuple[int, int | None]]:
+    """The columns a table shows, as (index, fallback index): a column `x` is left out when `xLabel`
+    is there too, and `xLabel` falls back to `x` where it is unbound (a literal or unlabelled IRI)."""
+    index = {var: i for i, var in enumerate(variables)}
+    return [(i, index.get(var[: -len("Label")]) if var.endswith("Label") else None)
+            for i, var in enumerate(variables) if f"{var}Label" not in index]
 
 
 TABLE_ROWS = 1000  # rows a table shows by default: rich lays out ~2,000 rows a second, a terminal shows ~50
@@ -97,16 +100,17 @@ TABLE_ROWS = 1000  # rows a table shows by default: rich lays out ~2,000 rows a 
 def to_table(result: QueryResult, title: str | None = None, compact: bool = True, rows: int | None = None) -> Table:
     """SELECT rows (or an ASK answer) as a rich Table; cells are plain text, never console markup.
 
-    With `compact`, a column whose label column is also selected is left out (the machine-readable
-    formats keep every column). With `rows`, only the first `rows` rows are laid out and the caption
-    says how many there are and how to get them all (a 20,000-row answer took 10-17 s as a table).
+    With `compact`, a column whose label column is also selected is left out and the label column
+    shows its value where there is no label (the machine-readable formats keep every column). With
+    `rows`, only the first `rows` rows are laid out and the caption says how many there are and how
+    to get them all (a 20,000-row answer took 10-17 s as a table).
     """
     if result.kind == "ask":
         table = Table(title=Text(title) if title else None, title_justify="left")
         table.add_column("answer")
         table.add_row("yes" if result.boolean else "no")
         return table
-    shown = table_columns(result.vars) if compact else list(range(len(result.vars)))
+    shown = table_columns(result.vars) if compact else [(i, None) for i in range(len(result.vars))]
     total = len(result.rows)
     if rows is not None and rows < total:
         caption = (f"{total:,} rows, the first {rows:,} shown: --rows 0 shows them all, "
@@ -119,10 +123,11 @@ def to_table(result: QueryResult, title: str | None = None, compact: bool = True
         caption=caption,
         caption_justify="left",
     )
-    for i in shown:
+    for i, _ in shown:
         table.add_column(Text(result.vars[i]), overflow="fold")
     for row in result.rows[:rows]:
-        table.add_row(*(Text(visible(cell_text(row[i]))) for i in shown))
+        table.add_row(*(Text(visible(cell_text(row[j] if row[i] is None and j is not None else row[i])))
+                        for i, j in shown))
     return table
 
 
