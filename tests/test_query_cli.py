@@ -260,6 +260,23 @@ def test_missing_and_ill_typed_parameters(capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "--lang 'de' is not supported" in err
 
 
+ENGINE_FAILURE = ("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+                  " GROUP BY (LCASE(STR(?l)))")
+
+
+def test_a_query_rdflib_cannot_evaluate_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """Valid SPARQL that rdflib's engine fails on (a GROUP BY expression) is a QueryError naming the
+    engine and the Oxigraph store, not a traceback; Oxigraph answers the same query."""
+    code, out, err = run(capsys, "query", "-e", ENGINE_FAILURE)
+    assert code == 2 and not out
+    assert "rdflib's SPARQL engine" in err and "could not evaluate" in err and "--store oxigraph-memory" in err
+    assert "Traceback" not in err
+    with pytest.raises(QueryError, match="could not evaluate"):
+        ParkGraph.open().sparql(ENGINE_FAILURE)
+    answer = ParkGraph.open("oxigraph-memory").sparql(ENGINE_FAILURE)
+    assert answer.kind == "select" and len(answer.rows) > 1
+
+
 def test_syntax_error_names_line_and_column(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = run(capsys, "query", "-e", "SELECT ?s\nWHERE { ?s ?p ?o\nFILTER(?s = ) }")
     assert code == 2 and out == ""

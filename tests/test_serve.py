@@ -170,6 +170,14 @@ def test_syntax_error_is_400_with_position(endpoint: str) -> None:
     assert "syntax error" in response.text and "1:" in response.text
 
 
+def test_a_query_rdflib_cannot_evaluate_is_400(endpoint: str) -> None:
+    """The memory store's engine failing on valid SPARQL is the client's query problem, said as such."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY (STR(?o))"
+    response = requests.get(endpoint, params={"query": query}, timeout=30)
+    assert response.status_code == 400
+    assert "could not evaluate" in response.text and "oxigraph-memory" in response.text
+
+
 def test_read_only_refuses_updates(endpoint: str, graph: ParkGraph) -> None:
     before = len(graph)
     for request in (

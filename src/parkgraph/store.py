@@ -16,7 +16,7 @@ from pyparsing import ParseBaseException
 from rdflib import Dataset, Graph
 from rdflib.term import Node
 
-from parkgraph.errors import QueryError, StoreError
+from parkgraph.errors import ParkgraphError, QueryError, StoreError
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.results import QueryResult
@@ -88,9 +88,16 @@ class MemoryStore:
             # Parsing dominates rdflib's cost on small graphs: reuse the translated query.
             prepared = prepare(sparql, tuple((p, str(ns)) for p, ns in self.graph.namespaces()))
             result = self.graph.query(prepared, initBindings=dict(bindings or {}))
+            return from_rdflib_result(result)
         except ParseBaseException as exc:
             raise _syntax_error(exc) from exc
-        return from_rdflib_result(result)
+        except ParkgraphError:
+            raise
+        except Exception as exc:  # rdflib's engine fails on some valid SPARQL, e.g. GROUP BY (LCASE(?x))
+            raise QueryError(
+                f"rdflib's SPARQL engine (the memory store's) could not evaluate the query: {exc}",
+                hint="the Oxigraph stores evaluate it with another engine: try --store oxigraph-memory",
+            ) from exc
 
     def update(self, sparql: str) -> None:
         try:
