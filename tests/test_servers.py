@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 import requests
-from rdflib import Literal
+from rdflib import Graph, Literal
 from servers import VIRTUOSO_MAX_ROWS, run_parkgraph, virtuoso_env
 from test_stores import XSD, norm, test_query, triples
 
 from parkgraph import ParkGraph, paths
+from parkgraph.errors import QueryError
 from parkgraph.named import NamedQuery, all_queries, resolve_label
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
 from parkgraph.store import MemoryStore, Store, open_store
-from parkgraph.stores.remote import PARKGRAPH_GRAPH
+from parkgraph.stores.remote import PARKGRAPH_GRAPH, construct_as_select
 
 pytestmark = pytest.mark.servers
 
@@ -128,6 +129,61 @@ def test_virtuoso_caps_and_parkgraph_pages(loaded_virtuoso: str, stores: dict[st
     assert len(whole.rows) == len(memory.rows) > 10 * VIRTUOSO_MAX_ROWS
     assert Counter(tuple(map(norm, r)) for r in whole.rows) == Counter(tuple(map(norm, r)) for r in memory.rows)
     assert triples(stores["virtuoso"].to_rdflib()) == triples(stores["memory"].to_rdflib())
+
+
+GRAPH_QUERIES = {
+    "long form": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "short form": "CONSTRUCT WHERE { ?s ?p ?o }",
+    "blank nodes, constants, unbound": (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX ex: <https://example.org/> "
+        "CONSTRUCT { ?s ex:named [ ex:text ?l ; ex:kind ex:label ] . ?s ex:maybe ?missing } "
+        "WHERE { ?s rdfs:label ?l OPTIONAL { ?s ex:nothing ?missing } }"
+    ),
+}
+
+
+def counted(graph: Graph) -> Counter:
+    """Triples normalised as in `triples`, counted (blank nodes all alike, so duplicates count)."""
+    return Counter(tuple(norm(t) for t in triple) for triple in graph)
+
+
+@pytest.mark.parametrize("form", list(GRAPH_QUERIES))
+def test_virtuoso_cuts_construct_silently_and_parkgraph_pages(
+    form: str, loaded_virtuoso: str, stores: dict[str, Store]
+) -> None:
+    """Virtuoso cuts a CONSTRUCT's solutions at its cap with no header; the store's answer is whole."""
+    query = GRAPH_QUERIES[form]
+    raw = requests.post(
+        loaded_virtuoso,
+        data={"query": query, "default-graph-uri": PARKGRAPH_GRAPH},
+        headers={"Accept": "application/n-triples"},
+        timeout=60,
+    )
+    expected = stores["memory"].query(query).graph
+    assert "X-SPARQL-MaxRows" not in raw.headers
+    assert len(Graph().parse(data=raw.content, format="nt")) < len(expected)  # cut, and silent about it
+    whole = stores["virtuoso"].query(query)
+    assert whole.kind == "graph" and len(whole.graph) == len(expected) > 2 * VIRTUOSO_MAX_ROWS
+    assert counted(whole.graph) == counted(expected)
+    assert triples(stores["oxigraph-server"].query(query).graph) == triples(expected)
+
+
+def test_construct_as_select_keeps_the_rest_of_the_query() -> None:
+    """Braces and keywords inside strings, IRIs and comments do not move the cut; FROM, modifiers stay."""
+    query = ('PREFIX ex: <https://example.org/{x}> # CONSTRUCT { nothing }\n'
+             'CONSTRUCT { ?s ex:says "}{ CONSTRUCT" } FROM <https://example.org/g> '
+             'WHERE { ?s ex:p ?o FILTER(?o != "{") } ORDER BY ?s LIMIT 5')
+    select, long_form = construct_as_select(query)
+    assert select == ('PREFIX ex: <https://example.org/{x}> # CONSTRUCT { nothing }\n'
+                      'SELECT * FROM <https://example.org/g> '
+                      'WHERE { ?s ex:p ?o FILTER(?o != "{") } ORDER BY ?s LIMIT 5')
+    assert long_form == query
+    short = "CONSTRUCT WHERE { ?s <https://example.org/p> ?o } LIMIT 3"
+    select, long_form = construct_as_select(short)
+    assert select == "SELECT * WHERE { ?s <https://example.org/p> ?o } LIMIT 3"
+    assert long_form == "CONSTRUCT { ?s <https://example.org/p> ?o } WHERE { ?s <https://example.org/p> ?o } LIMIT 3"
+    with pytest.raises(QueryError):
+        construct_as_select("SELECT * WHERE { ?s ?p ?o }")
 
 
 def test_paging_keeps_the_order(stores: dict[str, Store]) -> None:

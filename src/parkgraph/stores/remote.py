@@ -20,7 +20,10 @@ are removed before the URL is used:
 Capped answers: a server may cut a result at its row cap (Virtuoso's ResultSetMaxRows, 10,000
 by default, announced by an `X-SPARQL-MaxRows` header). When a SELECT answer carries that
 header or has exactly a known cap's number of rows, parkgraph fetches it again page by page,
-wrapped in an ordered sub-query with LIMIT/OFFSET, so that no answer is silently cut.
+wrapped in an ordered sub-query with LIMIT/OFFSET, so that no answer is silently cut. Virtuoso
+cuts a CONSTRUCT's solutions at the same cap without saying so, so on Virtuoso (and wherever
+`maxrows=` is given) a CONSTRUCT is asked as the SELECT of its solutions, paged like any other,
+and its template is filled in here.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
-from rdflib import Graph, Literal, URIRef
+from pyparsing import ParseException
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -69,6 +74,7 @@ class Endpoints:
     gsp: str | None = None
     graph: str | None = None  # None: the server's default graph
     maxrows: int | None = None
+    cuts_graphs: bool = False  # the server cuts a CONSTRUCT's solutions at its cap without saying so
 
 
 def query_form(sparql: str) -> str:
@@ -111,6 +117,65 @@ def paged_query(sparql: str, variables: list[str], offset: int, limit: int) -> s
     if not ordered:
         body = f"SELECT {projection} WHERE {{ {{ {body}\n }} }} ORDER BY {projection}"
     return f"{prologue}SELECT {projection} WHERE {{ {{ {body}\n }} }} OFFSET {offset} LIMIT {limit}"
+
+
+def construct_as_select(sparql: str) -> tuple[str, str]:
+    """A CONSTRUCT query as (the SELECT * of its solutions, the same query in the long form).
+
+    `CONSTRUCT { T } WHERE { P } …` gives `SELECT * WHERE { P } …`; the short form `CONSTRUCT WHERE
+    { T } …` is first written as `CONSTRUCT { T } WHERE { T } …`, so rdflib can read its template.
+    """
+    found = list(tokens(sparql))
+    depth = 0
+    for i, token in enumerate(found):
+        if token.kind in "{}":
+            depth += 1 if token.kind == "{" else -1
+        elif token.kind == "word" and depth == 0 and token.text.upper() == "CONSTRUCT":
+            after = found[i + 1:]
+            opening = next((k for k, t in enumerate(after) if t.kind == "{"), None)
+            if opening is None:
+                break
+            closing = _matching_brace(after, opening)
+            inner = sparql[after[opening].start + 1:after[closing].start]
+            if opening == 0:  # CONSTRUCT { template } [FROM …] WHERE { pattern } …
+                rest = sparql[after[closing].start + 1:]
+                return f"{sparql[:token.start]}SELECT *{rest}", sparql
+            head = sparql[:token.start] + "CONSTRUCT {" + inner + "}" + sparql[token.start + len(token.text):]
+            return f"{sparql[:token.start]}SELECT *{sparql[token.start + len(token.text):]}", head
+    raise QueryError("only a CONSTRUCT query can be asked as the SELECT of its solutions")
+
+
+def _matching_brace(found: list, opening: int) -> int:
+    depth = 0
+    for k in range(opening, len(found)):
+        if found[k].kind in "{}":
+            depth += 1 if found[k].kind == "{" else -1
+            if depth == 0:
+                return k
+    raise QueryError("the query has an unclosed '{'", hint="close every group")
+
+
+def fill_template(template: list[tuple[Node, Node, Node]], names: list[str],
+                  rows: list[tuple[Node | None, ...]]) -> Graph:
+    """The graph a CONSTRUCT template gives for these solutions (SPARQL 1.1, 16.2): fresh blank
+    nodes per solution; a triple with an unbound variable or an invalid term is left out."""
+    index = {name: i for i, name in enumerate(names)}
+    graph = bind_prefixes(Graph())
+    for row in rows:
+        fresh: dict[BNode, BNode] = {}
+        for pattern in template:
+            triple = []
+            for term in pattern:
+                if isinstance(term, Variable):
+                    term = row[index[str(term)]] if str(term) in index else None
+                elif isinstance(term, BNode):
+                    term = fresh.setdefault(term, BNode())
+                triple.append(term)
+            s, p, o = triple
+            if s is None or o is None or isinstance(s, Literal) or not isinstance(p, URIRef):
+                continue
+            graph.add((s, p, o))
+    return graph
 
 
 def _auth_from_env() -> requests.auth.AuthBase | None:
@@ -177,7 +242,7 @@ class SparqlStore:
             if not ours["maxrows"].isdigit():
                 raise StoreError(f"maxrows must be a number, not {ours['maxrows']!r}", hint="e.g. ?maxrows=10000")
             maxrows = int(ours["maxrows"])
-        return cls(Endpoints(query, update, gsp, graph, maxrows), auth)
+        return cls(Endpoints(query, update, gsp, graph, maxrows, cuts_graphs=virtuoso or maxrows is not None), auth)
 
     # -- HTTP ---------------------------------------------------------------------------------
 
@@ -230,6 +295,8 @@ class SparqlStore:
         """Run a query on the server; parameters go in as a VALUES block; capped answers are paged."""
         text = inject_values(sparql, bindings)  # writes strings as "…"^^xsd:string, which Virtuoso needs
         form = query_form(text)
+        if form == "CONSTRUCT" and self.endpoints.cuts_graphs:
+            return self._construct_by_pages(text)
         if form in ("CONSTRUCT", "DESCRIBE"):
             return self._graph_query(text)
         if form == "ASK":
@@ -237,12 +304,28 @@ class SparqlStore:
                 self.endpoints.query, "query", data=[("query", text), *self._dataset()], headers={"Accept": SELECT_JSON}
             )
             return QueryResult(kind="ask", boolean=_ask_answer(_parse_results(response)))
+        names, rows = self._select_whole(text)
+        return QueryResult(kind="select", vars=names, rows=rows)
+
+    def _select_whole(self, text: str) -> tuple[list[str], list[tuple[Node | None, ...]]]:
+        """A SELECT's rows, paged when the server capped them."""
         names, rows, cap = self._select(text)
         cap = cap or self.endpoints.maxrows
         if cap and len(rows) >= cap:
             self.endpoints.maxrows = cap
             rows = self._all_pages(text, names, cap)
-        return QueryResult(kind="select", vars=names, rows=rows)
+        return names, rows
+
+    def _construct_by_pages(self, text: str) -> QueryResult:
+        """A CONSTRUCT on a server that cuts it silently: its solutions as a paged SELECT, the
+        template filled in here (rdflib reads the template, with the query's own prefixes)."""
+        select, long_form = construct_as_select(text)
+        try:
+            template = prepareQuery(long_form).algebra["template"]
+        except ParseException as exc:
+            raise QueryError(f"cannot read the CONSTRUCT template: {exc}") from exc
+        names, rows = self._select_whole(select)
+        return QueryResult(kind="graph", graph=fill_template(template, names, rows))
 
     def _all_pages(self, text: str, names: list[str], page: int) -> list[tuple[Node | None, ...]]:
         """Every row of a capped SELECT, fetched `page` rows at a time."""
