@@ -20,7 +20,7 @@ from parkgraph import ParkGraph
 from parkgraph.app import console
 from parkgraph.cli import main
 from parkgraph.errors import QueryError
-from parkgraph.named import add_known_prefixes, all_queries
+from parkgraph.named import add_known_prefixes, all_queries, load_query
 from parkgraph.namespaces import PG
 from parkgraph.output import cell_text
 from parkgraph.results import QueryResult
@@ -54,6 +54,9 @@ def test_queries_shows_one_query_with_parameters_and_examples(capsys: pytest.Cap
     code, out, _ = run(capsys, "queries", "members-as-of")
     assert code == 0
     assert "--param date:date" in out and "example: parkgraph query members-as-of --param date=2020-01-01" in out
+    body = out[out.index("PREFIX"):]  # the SPARQL after the header, which is shown above as parameters
+    named = load_query("members-as-of")
+    assert body.split() == named.text[named.text.index("PREFIX"):].split() and "# title" not in out
 
 
 def test_table_output_shows_labels(capsys: pytest.CaptureFixture[str], pg: ParkGraph) -> None:

@@ -251,6 +251,15 @@ def resolve_label(text: str, resolve: Resolver, param: Param | None = None) -> U
     return URIRef(iris[0])
 
 
+def sparql_body(text: str) -> str:
+    """A query file's text after its header (the leading `#` lines that `parse_named_query` reads)."""
+    lines = text.splitlines()
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
+        start += 1
+    return "\n".join(lines[start:]).strip()
+
+
 def parse_named_query(text: str, name: str, path: Path, require_title: bool = True) -> NamedQuery:
     """Read the header of one .rq file; a malformed header is a QueryError naming its line."""
     title = ""

@@ -206,7 +206,7 @@ def disjointness_problem(graph: Graph, individual: Node, class1: Node, class2: N
 
 
 ENGINES = ("auto", "pyshacl", "sparql")
-AUTO_SPARQL_BYTES = 1_000_000  # about 7 thousand triples of Turtle; below it pyshacl takes a few seconds
+AUTO_SPARQL_BYTES = 1_000_000  # ~7 thousand triples of N-Triples, ~20 thousand of Turtle: pyshacl takes seconds
 
 
 def choose_engine(engine: str, files: Sequence[Path]) -> str:

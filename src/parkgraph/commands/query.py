@@ -25,7 +25,7 @@ from parkgraph.errors import QueryError
 from parkgraph.graph import ParkGraph
 from parkgraph.labels import LANGUAGES
 from parkgraph.limits import DEFAULT_TIMEOUT
-from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query, parse_named_query
+from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query, parse_named_query, sparql_body
 from parkgraph.output import FORMATS, TABLE_ROWS, check_format, known_format, render_text, to_table
 from parkgraph.results import QueryResult
 from parkgraph.syntax import check_query, is_update
@@ -58,6 +58,7 @@ def _show_query(named: NamedQuery) -> None:
         args = " ".join(f"--param {k}={_quoted(v)}" for k, v in example.items())
         console.print(f"  example: parkgraph query {named.name} {args}", markup=False)
     console.print(f"file: {named.path}", markup=False)
+    console.print(Text(sparql_body(named.text)))
 
 
 def _quoted(value: str) -> str:

@@ -25,7 +25,17 @@ def load_command(
             "(default: ontology/parkgraph.ttl and data/triples.ttl)."
         ),
     ] = None,
-    store: StoreOption = "memory",
+    store: Annotated[
+        str,
+        typer.Option(
+            "--store",
+            "-s",
+            help="Where to load: 'oxigraph:PATH' (embedded on-disk store) or an http(s):// SPARQL endpoint "
+            "(the in-memory stores last one command, so there is nothing to load into).",
+            envvar="PARKGRAPH_STORE",
+            show_default=False,
+        ),
+    ] = "memory",
 ) -> None:
     """Load RDF files into an oxigraph:PATH store or a SPARQL server (http(s)://…); print the triple count."""
     if store in IN_MEMORY:

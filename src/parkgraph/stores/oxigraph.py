@@ -499,6 +499,6 @@ def _rdf_syntax_error(path: Path, exc: SyntaxError) -> ParkgraphError:
         file=str(path),
         line=line,
         column=column,
-        hint="fix the syntax at that place and load again (nothing from this file was kept)",
+        hint="fix the syntax at that place and load again (nothing from this load was kept, from any of its files)",
     )
 
