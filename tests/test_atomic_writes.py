@@ -24,6 +24,7 @@ import pytest
 
 import parkgraph.atomic
 from parkgraph import ParkGraph
+from parkgraph.errors import OutputError
 from parkgraph.export import write_network
 from parkgraph.jsonld import write_jsonld
 from parkgraph.network import to_networkx
@@ -128,8 +129,9 @@ def test_a_full_disk_leaves_the_previous_file(
         return FillingDisk(handle, 100 if Path(opened[-1]).name.startswith(f".{name}.") else 10**9)
 
     monkeypatch.setattr(parkgraph.atomic.os, "fdopen", failing_fdopen)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match="No space left") as failed:
         write(target)
+    assert failed.value.file == str(target) and "old file is unchanged" in (failed.value.hint or "")
     assert target.read_bytes() == PREVIOUS
     assert leftovers(tmp_path) == []
     assert any(Path(p).name.startswith(f".{name}.") for p in opened), "the writer did not go through atomic_write"
@@ -167,3 +169,101 @@ def test_a_killed_writer_leaves_the_previous_file(tmp_path: Path) -> None:
     assert target.read_bytes() == PREVIOUS
     # What the killed writer leaves is its hidden temporary file, never a half-written target.
     assert all(name.startswith(".synthetic.nt.") for name in leftovers(tmp_path))
+
+
+def test_a_terminated_writer_removes_its_temporary_file(tmp_path: Path) -> None:
+    """SIGTERM (what `kill` and service managers send) ends `parkgraph synth` as Ctrl-C does:
+    exit 143, the old file untouched and no temporary file left behind."""
+    target = tmp_path / "synthetic.nt"
+    target.write_bytes(PREVIOUS)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "parkgraph.cli", "synth", "--parks", "600", "--residents", "65000", "-o", str(target)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            temp = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+            if temp and temp[0].stat().st_size > 1_000_000:
+                break
+            assert writer.poll() is None, "the writer finished before it could be interrupted"
+            time.sleep(0.05)
+        else:
+            pytest.fail("the writer never got going")
+        writer.send_signal(signal.SIGTERM)
+        _, err = writer.communicate(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    assert writer.returncode == 128 + signal.SIGTERM
+    assert b"Traceback" not in err
+    assert target.read_bytes() == PREVIOUS
+    assert leftovers(tmp_path) == []
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "parkgraph.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+SMALL_SYNTH = ("synth", "--parks", "1", "--residents", "3", "-f", "nt")
+
+
+def test_output_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("keep\n")
+    for args in (("export", "-o"), ("render", "-o"), (*SMALL_SYNTH, "-o")):
+        done = run_cli(*args, str(tmp_path / "afile" / "out.x"))
+        assert done.returncode == 2, done.stderr
+        assert "afile is a file, not a directory" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "afile").read_text() == "keep\n"
+
+
+def test_output_that_is_a_directory_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    for args in (("render", "-o"), (*SMALL_SYNTH, "-o")):
+        done = run_cli(*args, str(tmp_path / "out"))
+        assert done.returncode == 2 and "a directory, not a file to write" in done.stderr, done.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_directory_without_write_permission_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the kernel answers a non-root user (root ignores the mode bits, so the refusal is simulated)."""
+    def refused(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(parkgraph.atomic.tempfile, "mkstemp", refused)
+    target = tmp_path / "map.html"
+    target.write_bytes(PREVIOUS)
+    with pytest.raises(OutputError, match="no permission to create files in") as failed:
+        with parkgraph.atomic.atomic_write(target) as handle:
+            handle.write("new")
+    assert failed.value.file == str(target)
+    assert target.read_bytes() == PREVIOUS
+
+
+def test_a_symbolic_link_is_written_through(tmp_path: Path) -> None:
+    """The file the link points to gets the new content; the link stays a link (and is not replaced
+    by a plain file, as a rename over it would do)."""
+    real = tmp_path / "real.txt"
+    real.write_bytes(PREVIOUS)
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    with parkgraph.atomic.atomic_write(link) as handle:
+        handle.write("new content\n")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "new content\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_pipe_is_written_in_place(tmp_path: Path) -> None:
+    """`-o /dev/stdout` or a named pipe: written as a stream, never renamed over."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    with parkgraph.atomic.atomic_write(fifo) as handle:
+        handle.write("through the pipe\n")
+    out, _ = reader.communicate(timeout=30)
+    assert out == b"through the pipe\n"
+    assert fifo.is_fifo() and leftovers(tmp_path) == []

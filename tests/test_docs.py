@@ -10,6 +10,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from parkgraph import paths
 from parkgraph.docs import VOCABULARIES, build_docs, short_name
+from parkgraph.errors import ParkgraphError
 from parkgraph.namespaces import PG
 
 PROPERTY_TYPES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
@@ -134,3 +135,17 @@ def test_committed_docs_are_up_to_date(built: dict[str, Path], page: EntitySecti
     old = EntitySections()
     old.feed((committed / "ontology.html").read_text(encoding="utf-8"))
     assert old.headings == page.headings, "docs/ontology.html is stale: run make docs"
+
+
+def test_without_graphviz_nothing_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dot` missing is found before any file is written: the old set stays whole, not half new."""
+    import parkgraph.docs
+
+    names = ("ontology.html", "model.dot", "model.png", "model.svg")
+    for name in names:
+        (tmp_path / name).write_text(f"old {name}\n")
+    monkeypatch.setattr(parkgraph.docs.shutil, "which", lambda name: None)
+    with pytest.raises(ParkgraphError, match="graphviz 'dot' is not installed"):
+        build_docs(tmp_path)
+    assert {name: (tmp_path / name).read_text() for name in names} == {name: f"old {name}\n" for name in names}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)

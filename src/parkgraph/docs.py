@@ -337,15 +337,15 @@ def model_dot(model: Model, lang: str = "ru") -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_dot(source: str, out_base: Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    """Render DOT with graphviz's `dot` into OUT_BASE.png / .svg (each written atomically)."""
+def draw_dot(source: str, formats: Sequence[str] = ("png", "svg")) -> dict[str, bytes]:
+    """The DOT source drawn by graphviz's `dot` in each format (nothing is written)."""
     dot = shutil.which("dot")
     if dot is None:
         raise ParkgraphError(
             "graphviz 'dot' is not installed, so the model diagram cannot be drawn",
             hint="install graphviz (Debian: apt-get install graphviz) and run make docs again",
         )
-    written = []
+    drawn = {}
     for fmt in formats:
         extra = ["-Gdpi=110"] if fmt == "png" else []
         done = subprocess.run([dot, f"-T{fmt}", *extra], input=source.encode("utf-8"), capture_output=True)
@@ -354,11 +354,8 @@ def render_dot(source: str, out_base: Path, formats: Sequence[str] = ("png", "sv
                 f"graphviz dot failed to draw the model ({fmt}): {done.stderr.decode('utf-8', 'replace').strip()}",
                 hint="check the graphviz installation (dot -V)",
             )
-        target = out_base.with_suffix(f".{fmt}")
-        with atomic_write(target, "wb") as handle:
-            handle.write(done.stdout)
-        written.append(target)
-    return written
+        drawn[fmt] = done.stdout
+    return drawn
 
 
 def build_docs(out_dir: Path, files: Sequence[Path] | None = None, lang: str = "ru") -> list[Path]:
@@ -371,11 +368,14 @@ def build_docs(out_dir: Path, files: Sequence[Path] | None = None, lang: str = "
     ontology_file = files[0]
     out_dir = Path(out_dir)
     html_path = out_dir / "ontology.html"
+    # Everything is made before anything is written, so a failure (no graphviz) leaves the old set whole.
     html = ontology_html(ontology_file)
-    with atomic_write(html_path, "w", encoding="utf-8") as handle:
-        handle.write(html)
     source = model_dot(build_model(ParkGraph.open(files=files)), lang=lang)
+    images = draw_dot(source)
     dot_path = out_dir / "model.dot"
-    with atomic_write(dot_path, "w", encoding="utf-8") as handle:
-        handle.write(source)
-    return [html_path, dot_path, *render_dot(source, out_dir / "model")]
+    outputs: dict[Path, str | bytes] = {html_path: html, dot_path: source}
+    outputs.update({(out_dir / "model").with_suffix(f".{fmt}"): image for fmt, image in images.items()})
+    for target, content in outputs.items():
+        with atomic_write(target, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+    return list(outputs)

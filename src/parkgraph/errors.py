@@ -58,6 +58,10 @@ class StoreError(ParkgraphError):
     """A store that cannot be opened, reached or written."""
 
 
+class OutputError(ParkgraphError):
+    """A file that cannot be written where it was asked to be: a directory, no permission, a full disk."""
+
+
 class RefusedError(ParkgraphError):
     """Something parkgraph will not do unless the user allows it: an update, a SERVICE call, a LOAD."""
 
