@@ -118,3 +118,33 @@ def test_missing_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = run_cli(["validate", str(tmp_path / "nope.ttl")], capsys)
     assert code == 2
     assert "no such file" in err and "nope.ttl" in err
+
+
+NAMED_GRAPH_FILES = {
+    "figure.trig": (
+        "@prefix pg: <https://w3id.org/parkgraph/ontology#> .\n"
+        "@prefix e: <https://example.org/> .\n"
+        "e:fine e:p \"in the default graph\" .\n"
+        "e:g { e:fig a pg:StatedFigure . }\n"
+    ),
+    "figure.nq": (
+        "<https://example.org/fine> <https://example.org/p> \"in the default graph\" .\n"
+        "<https://example.org/fig> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<https://w3id.org/parkgraph/ontology#StatedFigure> <https://example.org/g> .\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(NAMED_GRAPH_FILES))
+@pytest.mark.parametrize("engine", ["pyshacl", "sparql"])
+def test_named_graphs_are_validated_with_their_line(engine: str, name: str, tmp_path: Path) -> None:
+    """A violation inside a named graph (TriG, N-Quads) is found by both engines, at its line, as the
+    stores, which query the union of the graphs, would see it."""
+    path = tmp_path / name
+    path.write_text(NAMED_GRAPH_FILES[name], encoding="utf-8")
+    report = validate([paths.ontology_file(), path], engine=engine)
+    shacl = [p for p in report.problems if p.check == "shacl"]
+    assert shacl and not report.conforms
+    assert {(p.file, p.line) for p in shacl} == {(str(path), line_of(path, "e:g {" if name.endswith(".trig")
+                                                                   else "<https://example.org/fig>"))}
+    assert all("example.org/fig" in str(p) for p in shacl)

@@ -8,10 +8,13 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from parkgraph.errors import ParkgraphError, RdfSyntaxError, RefusedError
 from parkgraph.namespaces import bind_prefixes
+
+# rdflib parser names of the formats that carry named graphs.
+QUAD_FORMATS = ("trig", "nquads")
 
 # File suffix -> rdflib parser name.
 FORMATS: dict[str, str] = {
@@ -166,6 +169,11 @@ def parse_into(graph: Graph, path: Path, fmt: str | None = None, locate: bool = 
     """
     path = require_file(Path(path))
     fmt = fmt or guess_format(path)
+    if fmt in QUAD_FORMATS and not isinstance(graph, Dataset):
+        # A plain Graph would drop the named graphs' triples: parse them aside and add their union.
+        dataset = parse_into(Dataset(), path, fmt, locate)
+        graph.addN((s, p, o, graph) for s, p, o, _ in dataset.quads((None, None, None, None)))
+        return graph
     _offline()
     token = _parsing.set(True)
     try:

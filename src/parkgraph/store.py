@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pyparsing import ParseBaseException
-from rdflib import Dataset, Graph
+from rdflib import Graph
 from rdflib.term import Node
 
 from parkgraph.errors import ParkgraphError, QueryError, StoreError
@@ -68,12 +68,7 @@ class MemoryStore:
         check_memory_size(paths)
         parsed = Graph()
         for path in paths:
-            if path.suffix.lower() in (".trig", ".nq"):
-                # A plain Graph would drop the named graphs' triples: take the union of all of them.
-                dataset = parse_into(Dataset(), path)
-                parsed.addN((s, p, o, parsed) for s, p, o, _graph in dataset.quads((None, None, None, None)))
-            else:
-                parse_into(parsed, path)
+            parse_into(parsed, path)  # named graphs (TriG, N-Quads) come in as their union
         for prefix, namespace in parsed.namespaces():
             self.graph.bind(prefix, namespace, override=False)
         self.graph.addN((s, p, o, self.graph) for s, p, o in parsed)

@@ -76,7 +76,7 @@ class SubjectLines:
     def _build(self) -> dict[str, tuple[str, int]]:
         index: dict[str, tuple[str, int]] = {}
         for path in self.files:
-            if path.suffix.lower() not in (".ttl", ".turtle", ".nt", ".trig"):
+            if path.suffix.lower() not in (".ttl", ".turtle", ".nt", ".nq", ".trig"):
                 continue
             prefixes: dict[str, str] = {}
             with path.open(encoding="utf-8", errors="replace") as handle:
@@ -87,10 +87,14 @@ class SubjectLines:
                     if declared:
                         prefixes[declared.group(1)] = declared.group(2)
                         continue
-                    token = line.split(None, 1)[0]
-                    iri = self._expand(token, prefixes)
-                    if iri and iri not in index:
-                        index[iri] = (str(path), number)
+                    tokens = line.split(None, 3)
+                    subjects = tokens[:1]
+                    if len(tokens) > 2 and tokens[1] == "{":  # TriG: a graph's name, then a subject on its line
+                        subjects.append(tokens[2])
+                    for token in subjects:
+                        iri = self._expand(token, prefixes)
+                        if iri and iri not in index:
+                            index[iri] = (str(path), number)
         return index
 
     @staticmethod
