@@ -190,3 +190,44 @@ def test_a_file_that_is_not_utf8_is_located(tmp_path: Path) -> None:
         with pytest.raises(RdfSyntaxError) as caught:
             load()
         assert caught.value.file == str(bad) and caught.value.line == 2 and caught.value.column
+
+
+BOM_FILES = {
+    "data.ttl": '@prefix e: <https://example.org/> .\ne:a e:p "one" ; e:q <rel> .\n',
+    "data.nt": '<https://example.org/a> <https://example.org/p> "one" .\n',
+    "data.nq": '<https://example.org/a> <https://example.org/p> "one" <https://example.org/g> .\n',
+    "data.trig": '@prefix e: <https://example.org/> .\ne:g { e:a e:p "one" . }\n',
+    "data.jsonld": '{"@id": "https://example.org/a", "https://example.org/p": "one"}\n',
+    "data.rdf": ('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                 'xmlns:e="https://example.org/"><rdf:Description rdf:about="https://example.org/a">'
+                 '<e:p>one</e:p></rdf:Description></rdf:RDF>\n'),
+}
+
+
+def stored_triples(store: object) -> set[tuple[str, str, str]]:
+    rows = store.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }").rows  # type: ignore[attr-defined]
+    return {tuple(str(term) for term in row) for row in rows}
+
+
+@pytest.mark.parametrize("name", list(BOM_FILES))
+def test_a_byte_order_mark_is_read_alike_everywhere(name: str, tmp_path: Path) -> None:
+    """A UTF-8 BOM (Windows editors write one) is skipped by every store and both validation
+    engines: the same triples as the file without it, where rdflib's and Oxigraph's parsers disagreed."""
+    from parkgraph import validate
+
+    plain, marked = tmp_path / "plain" / name, tmp_path / "marked" / name
+    for path, prefix in ((plain, b""), (marked, b"\xef\xbb\xbf")):
+        path.parent.mkdir()
+        path.write_bytes(prefix + BOM_FILES[name].encode("utf-8"))
+    expected: set[tuple[str, str, str]] | None = None
+    for path in (plain, marked):
+        stores = [MemoryStore(), OxigraphMemoryStore(), OxigraphStore(path.parent / "db")]
+        for store in stores:
+            store.load([path])
+            base = path.parent.resolve().as_uri()  # a relative IRI resolves against the file's own IRI
+            found = {(s, p, o.replace(base, "BASE")) for s, p, o in stored_triples(store)}
+            expected = expected if expected is not None else found
+            assert found == expected and len(found) >= 1, (path, type(store).__name__)
+        for engine in ("pyshacl", "sparql"):
+            report = validate([path], shacl=False, consistency=False, engine=engine)
+            assert report.conforms and report.triples == len(found), (path, engine, report.problems)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextvars
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, Graph
 
@@ -97,6 +99,26 @@ def _undecodable_at(path: Path) -> tuple[int | None, int | None]:
     return None, None
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def _starts_with_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(BOM)) == BOM
+
+
+@contextmanager
+def oxigraph_source(path: Path) -> Iterator[dict[str, Any]]:
+    """pyoxigraph's `parse`/`bulk_load` arguments for `path`: the path, or the open file past a UTF-8
+    byte-order mark, which Oxigraph's parsers reject as a character and rdflib's skip."""
+    base = {"base_iri": path.resolve().as_uri()}
+    with path.open("rb") as handle:
+        if handle.read(len(BOM)) == BOM:
+            yield {"input": handle, **base}
+            return
+    yield {"path": str(path), **base}
+
+
 def locate_with_oxigraph(path: Path) -> tuple[int | None, int | None]:
     """Line and column of the first syntax error pyoxigraph's parser finds in `path`, or (None, None)."""
     import pyoxigraph as ox
@@ -107,8 +129,9 @@ def locate_with_oxigraph(path: Path) -> tuple[int | None, int | None]:
     if fmt is None:
         return None, None
     try:
-        for _ in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
-            pass
+        with oxigraph_source(path) as source:
+            for _ in ox.parse(format=fmt, **source):
+                pass
     except SyntaxError as exc:
         return position(str(exc))
     except (OSError, ValueError):
@@ -177,7 +200,10 @@ def parse_into(graph: Graph, path: Path, fmt: str | None = None, locate: bool = 
     _offline()
     token = _parsing.set(True)
     try:
-        graph.parse(path, format=fmt)
+        if _starts_with_bom(path):  # rdflib's JSON-LD and N-Triples parsers reject a byte-order mark
+            graph.parse(data=path.read_bytes()[len(BOM):], format=fmt, publicID=path.resolve().as_uri())
+        else:
+            graph.parse(path, format=fmt)
     except _FetchRefused as exc:
         raise RefusedError(
             f"reading this file would fetch {exc}: parkgraph does not fetch remote documents (JSON-LD contexts)",

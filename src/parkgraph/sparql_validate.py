@@ -19,7 +19,7 @@ from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.loading import parse_into
+from parkgraph.loading import oxigraph_source, parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
@@ -53,7 +53,8 @@ def load_files(store: ox.Store, files: Sequence[Path]) -> list[Problem]:
         path = Path(path)
         fmt = bulk_format(path, "the SPARQL validation engine", ", or --engine pyshacl")
         try:
-            store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+            with oxigraph_source(path) as source:
+                store.bulk_load(format=fmt, **source)
         except SyntaxError as exc:
             line, column = position(str(exc))
             problems.append(

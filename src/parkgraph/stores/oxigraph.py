@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from parkgraph.binding import inject_values, projected_variables, sparql_term
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
-from parkgraph.loading import require_file
+from parkgraph.loading import oxigraph_source, require_file
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
@@ -277,8 +277,9 @@ class OxigraphStore:
         """Parse every file through; an RdfSyntaxError with file, line and column at the first fault."""
         for path, fmt in files:
             try:
-                for _ in ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
-                    pass
+                with oxigraph_source(path) as source:
+                    for _ in ox.parse(format=fmt, **source):
+                        pass
             except SyntaxError as exc:
                 raise _rdf_syntax_error(path, exc) from exc
             except (OSError, UnicodeDecodeError) as exc:
@@ -289,7 +290,8 @@ class OxigraphStore:
     def _bulk_load(self, files: list[tuple[Path, ox.RdfFormat]]) -> None:
         for path, fmt in files:
             try:
-                self.ox.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+                with oxigraph_source(path) as source:
+                    self.ox.bulk_load(format=fmt, **source)
             except (OSError, SyntaxError) as exc:
                 raise StoreError(f"loading {path} into {self.where} failed: {exc}") from exc
 
