@@ -15,8 +15,8 @@ import pytest
 import requests
 from test_query_cli import run
 
-from parkgraph import ParkGraph
-from parkgraph.errors import ParkgraphError, QueryError, RefusedError
+from parkgraph import ParkGraph, validate
+from parkgraph.errors import QueryError, RefusedError
 from parkgraph.policy import Policy
 from parkgraph.serve import SparqlServer
 from parkgraph.syntax import query_reach, update_reach
@@ -221,8 +221,14 @@ def test_a_remote_jsonld_context_is_never_fetched(recorder: Recorder, tmp_path: 
     with pytest.raises(RefusedError, match="would fetch") as caught:
         ParkGraph.open(files=[document])
     assert caught.value.file == str(document)
-    with pytest.raises(ParkgraphError):
-        ParkGraph.open(f"oxigraph:{tmp_path / 'ox'}", files=[document])
+    for store in (f"oxigraph:{tmp_path / 'ox'}", "oxigraph-memory"):
+        with pytest.raises(RefusedError, match="would fetch a remote JSON-LD @context") as caught:
+            ParkGraph.open(store, files=[document])
+        assert caught.value.file == str(document) and "inline" in (caught.value.hint or "")
+    for engine in ("pyshacl", "sparql"):
+        report = validate([document], engine=engine)
+        assert [p.check for p in report.problems] == ["syntax"]
+        assert "would fetch" in report.problems[0].message and "remote documents" in report.problems[0].message
     assert recorder.paths == []
     inline = tmp_path / "inline.jsonld"
     inline.write_text(

@@ -175,6 +175,20 @@ def _offline() -> None:
         _hook_installed = True
 
 
+# What Oxigraph's JSON-LD parser says when a file names a remote @context (it fetches nothing either).
+OXIGRAPH_REMOTE_CONTEXT = "No LoadDocumentCallback has been set"
+
+
+def remote_context_refused(path: Path, url: str | None = None) -> RefusedError:
+    """The error for a JSON-LD file whose @context is a URL, which parkgraph never fetches."""
+    return RefusedError(
+        f"reading this file would fetch {url or 'a remote JSON-LD @context'}: "
+        "parkgraph does not fetch remote documents (JSON-LD contexts)",
+        file=str(path),
+        hint="put the context inline in the file (parkgraph export --format jsonld does) and load it again",
+    )
+
+
 def require_file(path: Path) -> Path:
     """`path` if it names a file; else a clear error (a directory is named as one, not as missing)."""
     if path.is_dir():
@@ -205,19 +219,11 @@ def parse_into(graph: Graph, path: Path, fmt: str | None = None, locate: bool = 
         else:
             graph.parse(path, format=fmt)
     except _FetchRefused as exc:
-        raise RefusedError(
-            f"reading this file would fetch {exc}: parkgraph does not fetch remote documents (JSON-LD contexts)",
-            file=str(path),
-            hint="put the context inline in the file (parkgraph export --format jsonld does) and load it again",
-        ) from None
+        raise remote_context_refused(path, str(exc)) from None
     except Exception as exc:  # rdflib's parsers raise many unrelated types
         cause = exc.__context__ if isinstance(exc.__context__, _FetchRefused) else None
         if cause is not None:
-            raise RefusedError(
-                f"reading this file would fetch {cause}: parkgraph does not fetch remote documents (JSON-LD contexts)",
-                file=str(path),
-                hint="put the context inline in the file and load it again",
-            ) from None
+            raise remote_context_refused(path, str(cause)) from None
         raise _syntax_error(path, exc, locate) from exc
     finally:
         _parsing.reset(token)

@@ -19,7 +19,7 @@ from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.loading import oxigraph_source, parse_into
+from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, parse_into, remote_context_refused
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
@@ -56,6 +56,10 @@ def load_files(store: ox.Store, files: Sequence[Path]) -> list[Problem]:
             with oxigraph_source(path) as source:
                 store.bulk_load(format=fmt, **source)
         except SyntaxError as exc:
+            if OXIGRAPH_REMOTE_CONTEXT in str(exc):
+                refused = remote_context_refused(path)
+                problems.append(Problem("syntax", refused.message, file=str(path)))
+                continue
             line, column = position(str(exc))
             problems.append(
                 Problem("syntax", f"not valid RDF: {exc.msg}", file=str(path), line=line or exc.lineno, column=column)

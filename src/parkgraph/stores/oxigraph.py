@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from parkgraph.binding import inject_values, projected_variables, sparql_term
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
-from parkgraph.loading import oxigraph_source, require_file
+from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, remote_context_refused, require_file
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
@@ -491,6 +491,8 @@ def _query_syntax_error(exc: SyntaxError) -> QueryError:
 
 
 def _rdf_syntax_error(path: Path, exc: SyntaxError) -> ParkgraphError:
+    if OXIGRAPH_REMOTE_CONTEXT in str(exc):
+        return remote_context_refused(path)
     line, column = position(str(exc))
     if line is None:  # Oxigraph's RDF/XML errors carry no position: ask rdflib's parser where it breaks
         from parkgraph.loading import locate_with_rdflib
