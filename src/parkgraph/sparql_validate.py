@@ -56,10 +56,8 @@ def load_files(store: ox.Store, files: Sequence[Path]) -> list[Problem]:
             with oxigraph_source(path) as source:
                 store.bulk_load(format=fmt, **source)
         except SyntaxError as exc:
-            if OXIGRAPH_REMOTE_CONTEXT in str(exc):
-                refused = remote_context_refused(path)
-                problems.append(Problem("syntax", refused.message, file=str(path)))
-                continue
+            if OXIGRAPH_REMOTE_CONTEXT in str(exc):  # refused, as the pyshacl engine's reader refuses it
+                raise remote_context_refused(path) from None
             line, column = position(str(exc))
             problems.append(
                 Problem("syntax", f"not valid RDF: {exc.msg}", file=str(path), line=line or exc.lineno, column=column)
