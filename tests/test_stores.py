@@ -11,6 +11,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_isomorphic
 from rdflib.namespace import RDFS
 from servers import run_parkgraph
+from test_query_cli import run
 
 from parkgraph import ParkGraph, paths
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
@@ -214,6 +215,16 @@ def test_open_store_specs(tmp_path: Path) -> None:
             open_store(bad)
         if bad != "oxigraph:":
             assert "oxigraph-memory" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("command", ["stats", "load"])
+@pytest.mark.parametrize("spec", ["http://[::1", "http://[zz]/sparql"])
+def test_a_malformed_store_url_is_named(command: str, spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A URL urllib cannot split (an unclosed or bad IPv6 bracket) is a StoreError naming it, not a ValueError."""
+    code, _out, err = run(capsys, command, "--store", spec)
+    assert code == 2 and "Traceback" not in err
+    assert f"error: the store URL {spec} is not a valid URL" in err
+    assert "hint: use http(s)://HOST[:PORT]/PATH" in err and "http://[::1]:7878/query" in err
 
 
 @pytest.mark.parametrize("store", [[], ["--store", "oxigraph-memory"]])
