@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -202,6 +204,64 @@ def test_same_process_second_open_is_read_only(tmp_path: Path) -> None:
     assert second.read_only and len(second) == len(first)
     with pytest.raises(StoreError, match="in use by this process"):
         second.load(paths.default_files())
+
+
+def small_store(location: Path) -> None:
+    """A closed Oxigraph store at `location` holding one triple in its .sst files."""
+    store = ox.Store(str(location))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("x")))
+    store.flush()
+    del store  # closes it: RocksDB's lock is released
+
+
+def overwrite_tables(location: Path) -> None:
+    """Every .sst file of the store at `location` filled with random bytes, its size kept."""
+    noise = random.Random(1)
+    tables = list(location.glob("*.sst"))
+    assert tables
+    for table in tables:
+        table.write_bytes(noise.randbytes(table.stat().st_size))
+
+
+def truncate_tables(location: Path) -> None:
+    """Every .sst file of the store at `location` cut to 100 bytes."""
+    for table in location.glob("*.sst"):
+        table.write_bytes(table.read_bytes()[:100])
+
+
+def remove_manifest(location: Path) -> None:
+    """The MANIFEST file, which lists the store's tables, deleted."""
+    for manifest in location.glob("MANIFEST-*"):
+        manifest.unlink()
+
+
+@pytest.mark.parametrize("damage", [overwrite_tables, truncate_tables, remove_manifest])
+def test_a_damaged_store_is_named_with_what_to_do(
+    damage: Callable[[Path], None], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RocksDB finding a store's files broken as it opens them is a StoreError, not a RuntimeError traceback."""
+    location = tmp_path / "db"
+    small_store(location)
+    damage(location)
+    code, _out, err = run(capsys, "stats", "--store", f"oxigraph:{location}")
+    assert code == 2 and "Traceback" not in err
+    assert f"error: the store at {location} is damaged (RocksDB: " in err
+    assert "hint: load the data again into a fresh directory: parkgraph load --store oxigraph:NEWDIR" in err
+
+
+def test_damage_found_by_a_query_is_named_too(tmp_path: Path) -> None:
+    """A broken block RocksDB only meets when a query reads it gives the same message."""
+    store = OxigraphStore(tmp_path / "db")
+
+    class Damaged:
+        def query(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("Corruption: block checksum mismatch in 000016.sst offset 0, block_type = Data")
+
+    store.ox = Damaged()  # type: ignore[assignment]
+    with pytest.raises(StoreError) as caught:
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+    assert caught.value.message.startswith(f"the store at {tmp_path / 'db'} is damaged (RocksDB: Corruption: block")
+    assert "fresh directory" in (caught.value.hint or "")
 
 
 def test_open_store_specs(tmp_path: Path) -> None:

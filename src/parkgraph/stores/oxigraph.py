@@ -204,11 +204,23 @@ class OxigraphStore:
             self.path.mkdir(parents=True, exist_ok=True)
             self.ox = ox.Store(str(self.path))
         except OSError as exc:
+            if isinstance(exc, FileNotFoundError):  # a file the store's MANIFEST lists is gone
+                raise self._damaged(exc) from exc
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open the Oxigraph store at {self.path}: {exc}") from exc
             self._busy = self._in_use_message(exc)
             self.ox = self._open_snapshot()
             self.read_only = True
+        except RuntimeError as exc:  # pyoxigraph's error for what RocksDB finds broken as it opens the files
+            raise self._damaged(exc) from exc
+
+    def _damaged(self, exc: Exception) -> StoreError:
+        """The error for a store whose files RocksDB reports broken (`exc`: its report)."""
+        return StoreError(
+            f"the store at {self.path} is damaged (RocksDB: {exc})",
+            hint=f"load the data again into a fresh directory: parkgraph load --store oxigraph:NEWDIR FILE …, "
+            f"then use that instead of {self.path}",
+        )
 
     def _open_snapshot(self) -> ox.Store:
         """A read-only view of a store another writer holds; retried, as its compactions delete files."""
@@ -325,12 +337,19 @@ class OxigraphStore:
             except RuntimeError as exc:
                 # Oxigraph substitutes only projected variables (SEP-0007); bind the others with VALUES.
                 if "does not contain" not in str(exc):
-                    raise StoreError(f"querying {self.where} failed: {exc}") from exc
+                    raise
                 answer = self.ox.query(inject_values(sparql, bindings), use_default_graph_as_union=True)
+            return self._answer(answer)  # solutions are read from RocksDB as they are iterated
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc
         except (OSError, RuntimeError) as exc:
+            if "Corruption" in str(exc) and self.path is not None:
+                raise self._damaged(exc) from exc
             raise StoreError(f"querying {self.where} failed: {exc}") from exc
+
+    @staticmethod
+    def _answer(answer: ox.QueryBoolean | ox.QueryTriples | ox.QuerySolutions) -> QueryResult:
+        """Oxigraph's answer as a QueryResult, its terms as rdflib's."""
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
