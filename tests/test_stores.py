@@ -264,6 +264,21 @@ def test_damage_found_by_a_query_is_named_too(tmp_path: Path) -> None:
     assert "fresh directory" in (caught.value.hint or "")
 
 
+@pytest.mark.parametrize("command", ["stats", "load"])
+@pytest.mark.parametrize("under", ["", "db"])
+def test_a_file_given_as_the_store_directory_is_named(
+    command: str, under: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """oxigraph:FILE (or a path under a file) says the file is in the way, not "[Errno 17] File exists"."""
+    afile = tmp_path / "afile"
+    afile.write_text("notes\n", encoding="utf-8")
+    code, _out, err = run(capsys, command, "--store", f"oxigraph:{afile / under if under else afile}")
+    assert code == 2 and "Traceback" not in err and "Errno" not in err
+    assert f"error: {afile} is a file; oxigraph:PATH names a directory" in err
+    assert "hint: give the directory `parkgraph load --store oxigraph:PATH` filled" in err
+    assert afile.read_text(encoding="utf-8") == "notes\n"
+
+
 def test_open_store_specs(tmp_path: Path) -> None:
     assert isinstance(open_store("memory"), MemoryStore)
     assert isinstance(open_store(f"oxigraph:{tmp_path / 'db'}"), OxigraphStore)

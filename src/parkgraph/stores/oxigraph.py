@@ -200,6 +200,7 @@ class OxigraphStore:
         self.where = str(self.path)
         self.read_only = False
         self._busy: str | None = None
+        self._check_location()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.ox = ox.Store(str(self.path))
@@ -213,6 +214,19 @@ class OxigraphStore:
             self.read_only = True
         except RuntimeError as exc:  # pyoxigraph's error for what RocksDB finds broken as it opens the files
             raise self._damaged(exc) from exc
+
+    def _check_location(self) -> None:
+        """Refuse a path that is, or lies under, a file: the store is a directory."""
+        assert self.path is not None
+        try:
+            blocking = next((p for p in (self.path, *self.path.parents) if p.exists() and not p.is_dir()), None)
+        except OSError as exc:
+            raise StoreError(f"cannot open the Oxigraph store at {self.path}: {exc}") from exc
+        if blocking is not None:
+            raise StoreError(
+                f"{blocking} is a file; oxigraph:PATH names a directory",
+                hint="give the directory `parkgraph load --store oxigraph:PATH` filled, or a new one for it to fill",
+            )
 
     def _damaged(self, exc: Exception) -> StoreError:
         """The error for a store whose files RocksDB reports broken (`exc`: its report)."""
