@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -277,6 +279,90 @@ def test_a_file_given_as_the_store_directory_is_named(
     assert f"error: {afile} is a file; oxigraph:PATH names a directory" in err
     assert "hint: give the directory `parkgraph load --store oxigraph:PATH` filled" in err
     assert afile.read_text(encoding="utf-8") == "notes\n"
+
+
+READING_COMMANDS = [
+    ["stats"],
+    ["query", "common-members"],
+    ["export", "-o", "{out}.graphml"],
+    ["export", "-F", "jsonld", "-o", "{out}.jsonld"],
+    ["render", "-o", "{out}.html"],
+    ["path", "KIP Master", "SCO"],
+    ["neighbours", "KIP Master"],
+    ["central"],
+]
+
+
+@pytest.mark.parametrize("args", READING_COMMANDS, ids=lambda args: " ".join(args[:3]))
+def test_reading_commands_refuse_a_path_with_no_store(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped store path is reported, not answered as an empty store that the command quietly creates."""
+    typo = tmp_path / "typo-db"
+    code, out, err = run(capsys, *(a.format(out=tmp_path / "out") for a in args), "--store", f"oxigraph:{typo}")
+    assert code == 2 and "Traceback" not in err, out + err
+    assert f"error: no Oxigraph store at {typo}\n  hint: fill one with: parkgraph load --store oxigraph:{typo}" in err
+    assert list(tmp_path.iterdir()) == []  # no store, no output file
+
+
+@pytest.mark.parametrize("where", ["missing/deep/db", "empty"])
+def test_a_read_creates_neither_directories_nor_a_store(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither the parents of a missing path nor RocksDB files in an empty directory appear for a read."""
+    (tmp_path / "empty").mkdir()
+    code, _out, err = run(capsys, "stats", "--store", f"oxigraph:{tmp_path / where}")
+    assert code == 2 and f"no Oxigraph store at {tmp_path / where}" in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["empty"]
+
+
+def test_serve_without_updates_refuses_a_path_with_no_store(tmp_path: Path) -> None:
+    typo = tmp_path / "typo-db"
+    command = [sys.executable, "-m", "parkgraph.cli", "serve", "--port", "0", "--store", f"oxigraph:{typo}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)  # were it to serve: TimeoutExpired
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"error: no Oxigraph store at {typo}" in done.stderr and "Traceback" not in done.stderr
+    assert not typo.exists()
+
+
+@pytest.mark.parametrize("command", [["stats"], ["load"], ["query", "--allow-update", "-e", "CLEAR ALL"]])
+def test_a_directory_of_other_files_is_never_made_a_store(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RocksDB's files are not written among someone's files, not even by a command that may create a store."""
+    folder = tmp_path / "notastore"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n", encoding="utf-8")
+    code, _out, err = run(capsys, *command, "--store", f"oxigraph:{folder}")
+    assert code == 2 and "Traceback" not in err
+    assert f"error: {folder} holds no Oxigraph store but other files (notes.txt)" in err
+    assert "parkgraph load --store oxigraph:NEWDIR" in err
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("where", ["new/deep/db", "empty"])
+def test_load_and_updates_create_a_store_where_there_is_none(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new path or an empty directory is where `load` (or an allowed update) starts a store; reads then find it."""
+    (tmp_path / "empty").mkdir()
+    location = tmp_path / where
+    code, out, err = run(capsys, "query", "--allow-update", "-e", test_query("insert-marker"),
+                         "--store", f"oxigraph:{location}")
+    assert code == 0 and (location / "CURRENT").is_file(), err
+    code, out, err = run(capsys, "load", "--store", f"oxigraph:{location}")
+    assert code == 0 and f"into oxigraph:{location}: {len(ParkGraph.open()) + 1} triples (was 1)" in out, err
+    code, out, err = run(capsys, "stats", "--store", f"oxigraph:{location}", "--top", "1")
+    assert code == 0 and f"{len(ParkGraph.open()) + 1} triples" in out, err
+
+
+def test_the_python_api_creates_a_store_unless_told_not_to(tmp_path: Path) -> None:
+    """ParkGraph.open("oxigraph:PATH") starts a store (with seed=True, filled); create=False refuses instead."""
+    with pytest.raises(StoreError) as caught:
+        ParkGraph.open(f"oxigraph:{tmp_path / 'db'}", create=False)
+    assert caught.value.hint == f"fill one with: parkgraph load --store oxigraph:{tmp_path / 'db'}"
+    assert not (tmp_path / "db").exists()
+    assert len(ParkGraph.open(f"oxigraph:{tmp_path / 'db'}", seed=True)) == len(ParkGraph.open()) > 1000
 
 
 def test_open_store_specs(tmp_path: Path) -> None:

@@ -244,8 +244,11 @@ def from_rdflib_result(result) -> QueryResult:  # noqa: ANN001 - rdflib.query.Re
     return QueryResult(kind="select", vars=names, rows=rows)
 
 
-def open_store(spec: str = "memory") -> Store:
-    """Open the store named by `spec`: "memory", "oxigraph-memory", "oxigraph:PATH" or an http(s):// URL."""
+def open_store(spec: str = "memory", *, create: bool = True) -> Store:
+    """Open the store named by `spec`: "memory", "oxigraph-memory", "oxigraph:PATH" or an http(s):// URL.
+
+    `create=False` refuses an oxigraph:PATH that holds no store yet instead of starting an empty one there.
+    """
     if spec == "memory":
         return MemoryStore()
     if spec == OXIGRAPH_MEMORY:
@@ -258,7 +261,7 @@ def open_store(spec: str = "memory") -> Store:
         path = spec.removeprefix("oxigraph:")
         if not path:
             raise StoreError("'oxigraph:' needs a directory", hint="use --store oxigraph:PATH, e.g. oxigraph:./pg.db")
-        return OxigraphStore(path)
+        return OxigraphStore(path, create=create)
     if spec.startswith(("http://", "https://")):
         from parkgraph.stores.remote import SparqlStore
 

@@ -184,6 +184,11 @@ def _lock_holder(lock_file: Path) -> int | None:
     return None
 
 
+def holds_store(path: Path) -> bool:
+    """True when the directory `path` holds a RocksDB database: its CURRENT file names the live MANIFEST."""
+    return (path / "CURRENT").is_file()
+
+
 class OxigraphStore:
     """An on-disk Oxigraph database. Queries see the union of its graphs, so TriG loads count too.
 
@@ -194,13 +199,18 @@ class OxigraphStore:
     path: Path | None
     where: str  # the store as error messages name it
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+        """Open the store in the directory `path`; with `create`, start a new one where none is yet.
+
+        Without `create` a path holding no store is refused (a mistyped path must not pass for an
+        empty store); a directory holding other files is refused either way.
+        """
         self.path = Path(path)
         self.name = f"oxigraph:{self.path}"
         self.where = str(self.path)
         self.read_only = False
         self._busy: str | None = None
-        self._check_location()
+        self._check_location(create)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.ox = ox.Store(str(self.path))
@@ -215,17 +225,31 @@ class OxigraphStore:
         except RuntimeError as exc:  # pyoxigraph's error for what RocksDB finds broken as it opens the files
             raise self._damaged(exc) from exc
 
-    def _check_location(self) -> None:
-        """Refuse a path that is, or lies under, a file: the store is a directory."""
-        assert self.path is not None
+    def _check_location(self, create: bool) -> None:
+        """Refuse a path that is, or lies under, a file; a directory of other files; without `create`, no store."""
+        path = self.path
+        assert path is not None
         try:
-            blocking = next((p for p in (self.path, *self.path.parents) if p.exists() and not p.is_dir()), None)
+            blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+            found = blocking is None and holds_store(path)
+            others = [] if blocking or found or not path.is_dir() else sorted(child.name for child in path.iterdir())
         except OSError as exc:
-            raise StoreError(f"cannot open the Oxigraph store at {self.path}: {exc}") from exc
+            raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from exc
         if blocking is not None:
             raise StoreError(
                 f"{blocking} is a file; oxigraph:PATH names a directory",
                 hint="give the directory `parkgraph load --store oxigraph:PATH` filled, or a new one for it to fill",
+            )
+        if others:  # RocksDB would write its files among them
+            shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
+            raise StoreError(
+                f"{path} holds no Oxigraph store but other files ({shown})",
+                hint="give the directory `parkgraph load` filled, or a new or empty one for it to fill: "
+                "parkgraph load --store oxigraph:NEWDIR",
+            )
+        if not found and not create:
+            raise StoreError(
+                f"no Oxigraph store at {path}", hint=f"fill one with: parkgraph load --store oxigraph:{path}"
             )
 
     def _damaged(self, exc: Exception) -> StoreError:
