@@ -43,6 +43,10 @@ class Store(Protocol):
         """Run a SPARQL 1.1 Update."""
         ...
 
+    def check_writable(self) -> None:
+        """Raise StoreError now if loads and updates are bound to fail (e.g. another process holds the store)."""
+        ...
+
     def to_rdflib(self) -> Graph:
         """The whole graph as an rdflib Graph (for SHACL, reasoning and networkx)."""
         ...
@@ -104,6 +108,9 @@ class MemoryStore:
             self.graph.update(sparql)
         except ParseBaseException as exc:
             raise _syntax_error(exc) from exc
+
+    def check_writable(self) -> None:
+        """Nothing to check: the graph belongs to this process alone."""
 
     def to_rdflib(self) -> Graph:
         """A copy of the graph, as every other store gives: changing it does not change the store,

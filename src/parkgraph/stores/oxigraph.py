@@ -282,7 +282,8 @@ class OxigraphStore:
             who = f"another process (pid {pid})" if pid else "another process"
         return f"the store at {self.path} is in use by {who}"
 
-    def _writable(self) -> None:
+    def check_writable(self) -> None:
+        """Raise StoreError if this handle cannot write: another process (or ParkGraph) holds the store."""
         if self.read_only:
             raise StoreError(
                 f"cannot write: {self._busy or f'the store at {self.path} is open read-only'}",
@@ -298,7 +299,7 @@ class OxigraphStore:
         works outside the GIL, mostly on one core) and a failure empties the store again; into a
         store holding data the check runs first.
         """
-        self._writable()
+        self.check_writable()
         files = [(Path(p), bulk_format(Path(p), "the Oxigraph store")) for p in paths]
         if not self._is_empty():
             self._check_syntax(files)
@@ -485,7 +486,7 @@ class OxigraphStore:
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update."""
-        self._writable()
+        self.check_writable()
         try:
             self.ox.update(sparql)
         except SyntaxError as exc:

@@ -375,6 +375,9 @@ class SparqlStore:
         using = [("using-graph-uri", self.endpoints.graph)] if self.endpoints.graph else []
         self._post(self.endpoints.update, "update", data=[("update", sparql), *using])
 
+    def check_writable(self) -> None:
+        """Nothing to check beforehand: only an update tells whether the server accepts it from us."""
+
     def load(self, paths: Iterable[Path]) -> int:
         """Push files to the server (Graph Store Protocol, else INSERT DATA); returns the triples it then holds.
 
