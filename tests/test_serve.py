@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -20,8 +22,10 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from test_stores import test_query
 
 from parkgraph import ParkGraph, paths
+from parkgraph.errors import StoreError
 from parkgraph.serve import SparqlServer, negotiate
 from parkgraph.store import MemoryStore, open_store
+from parkgraph.stores.oxigraph import OxigraphStore
 
 SELECT_JSON = "application/sparql-results+json"
 
@@ -230,6 +234,41 @@ def test_cli_serve_binds_loopback_and_answers(tmp_path) -> None:  # noqa: ANN001
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_cli_serve_allow_update_refuses_a_store_another_process_writes(tmp_path: Path) -> None:
+    """With --allow-update on a store held for writing elsewhere, serve stops at startup with the message
+    `load` gives, instead of announcing read-write and failing every update with HTTP 500."""
+    location = tmp_path / "db"
+    held = OxigraphStore(location)  # this test process holds the store's lock from here on
+    held.update(test_query("insert-marker"))
+    serve = [sys.executable, "-m", "parkgraph.cli", "serve", "--port", "0", "--store", f"oxigraph:{location}"]
+    refused = subprocess.run([*serve, "--allow-update"], capture_output=True, text=True, timeout=60)
+    loading = subprocess.run([sys.executable, "-m", "parkgraph.cli", "load", "--store", f"oxigraph:{location}"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == loading.returncode == 2 and "read-write" not in refused.stdout
+    assert f"error: cannot write: the store at {location} is in use by another process (pid {os.getpid()})" in (
+        refused.stderr)
+    assert refused.stderr == loading.stderr and "hint: close the other process" in refused.stderr
+    # Without --allow-update the endpoint still serves a read-only snapshot.
+    process = subprocess.Popen(serve, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert "(read-only; 1 triples in" in line, line + process.stderr.read()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_server_allowing_updates_refuses_a_read_only_store(tmp_path: Path) -> None:
+    """SparqlServer(allow_update=True) checks the store can be written before it listens."""
+    writer = OxigraphStore(tmp_path / "db")
+    second = ParkGraph(OxigraphStore(tmp_path / "db"))  # the same process already has it: a read-only snapshot
+    assert second.store.read_only and not writer.read_only
+    with pytest.raises(StoreError, match="in use by this process"):
+        SparqlServer(second, "127.0.0.1", 0, allow_update=True)
+    server = SparqlServer(second, "127.0.0.1", 0)  # reading it is fine
+    server.server_close()
 
 
 def test_a_parkgraph_endpoint_is_a_store_too(graph: ParkGraph) -> None:

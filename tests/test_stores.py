@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,6 +15,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_isomorphic
 from rdflib.namespace import RDFS
 from servers import run_parkgraph
+from test_query_cli import run
 
 from parkgraph import ParkGraph, paths
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
@@ -203,6 +208,163 @@ def test_same_process_second_open_is_read_only(tmp_path: Path) -> None:
         second.load(paths.default_files())
 
 
+def small_store(location: Path) -> None:
+    """A closed Oxigraph store at `location` holding one triple in its .sst files."""
+    store = ox.Store(str(location))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("x")))
+    store.flush()
+    del store  # closes it: RocksDB's lock is released
+
+
+def overwrite_tables(location: Path) -> None:
+    """Every .sst file of the store at `location` filled with random bytes, its size kept."""
+    noise = random.Random(1)
+    tables = list(location.glob("*.sst"))
+    assert tables
+    for table in tables:
+        table.write_bytes(noise.randbytes(table.stat().st_size))
+
+
+def truncate_tables(location: Path) -> None:
+    """Every .sst file of the store at `location` cut to 100 bytes."""
+    for table in location.glob("*.sst"):
+        table.write_bytes(table.read_bytes()[:100])
+
+
+def remove_manifest(location: Path) -> None:
+    """The MANIFEST file, which lists the store's tables, deleted."""
+    for manifest in location.glob("MANIFEST-*"):
+        manifest.unlink()
+
+
+@pytest.mark.parametrize("damage", [overwrite_tables, truncate_tables, remove_manifest])
+def test_a_damaged_store_is_named_with_what_to_do(
+    damage: Callable[[Path], None], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RocksDB finding a store's files broken as it opens them is a StoreError, not a RuntimeError traceback."""
+    location = tmp_path / "db"
+    small_store(location)
+    damage(location)
+    code, _out, err = run(capsys, "stats", "--store", f"oxigraph:{location}")
+    assert code == 2 and "Traceback" not in err
+    assert f"error: the store at {location} is damaged (RocksDB: " in err
+    assert "hint: load the data again into a fresh directory: parkgraph load --store oxigraph:NEWDIR" in err
+
+
+def test_damage_found_by_a_query_is_named_too(tmp_path: Path) -> None:
+    """A broken block RocksDB only meets when a query reads it gives the same message."""
+    store = OxigraphStore(tmp_path / "db")
+
+    class Damaged:
+        def query(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("Corruption: block checksum mismatch in 000016.sst offset 0, block_type = Data")
+
+    store.ox = Damaged()  # type: ignore[assignment]
+    with pytest.raises(StoreError) as caught:
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+    assert caught.value.message.startswith(f"the store at {tmp_path / 'db'} is damaged (RocksDB: Corruption: block")
+    assert "fresh directory" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("command", ["stats", "load"])
+@pytest.mark.parametrize("under", ["", "db"])
+def test_a_file_given_as_the_store_directory_is_named(
+    command: str, under: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """oxigraph:FILE (or a path under a file) says the file is in the way, not "[Errno 17] File exists"."""
+    afile = tmp_path / "afile"
+    afile.write_text("notes\n", encoding="utf-8")
+    code, _out, err = run(capsys, command, "--store", f"oxigraph:{afile / under if under else afile}")
+    assert code == 2 and "Traceback" not in err and "Errno" not in err
+    assert f"error: {afile} is a file; oxigraph:PATH names a directory" in err
+    assert "hint: give the directory `parkgraph load --store oxigraph:PATH` filled" in err
+    assert afile.read_text(encoding="utf-8") == "notes\n"
+
+
+READING_COMMANDS = [
+    ["stats"],
+    ["query", "common-members"],
+    ["export", "-o", "{out}.graphml"],
+    ["export", "-F", "jsonld", "-o", "{out}.jsonld"],
+    ["render", "-o", "{out}.html"],
+    ["path", "KIP Master", "SCO"],
+    ["neighbours", "KIP Master"],
+    ["central"],
+]
+
+
+@pytest.mark.parametrize("args", READING_COMMANDS, ids=lambda args: " ".join(args[:3]))
+def test_reading_commands_refuse_a_path_with_no_store(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped store path is reported, not answered as an empty store that the command quietly creates."""
+    typo = tmp_path / "typo-db"
+    code, out, err = run(capsys, *(a.format(out=tmp_path / "out") for a in args), "--store", f"oxigraph:{typo}")
+    assert code == 2 and "Traceback" not in err, out + err
+    assert f"error: no Oxigraph store at {typo}\n  hint: fill one with: parkgraph load --store oxigraph:{typo}" in err
+    assert list(tmp_path.iterdir()) == []  # no store, no output file
+
+
+@pytest.mark.parametrize("where", ["missing/deep/db", "empty"])
+def test_a_read_creates_neither_directories_nor_a_store(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither the parents of a missing path nor RocksDB files in an empty directory appear for a read."""
+    (tmp_path / "empty").mkdir()
+    code, _out, err = run(capsys, "stats", "--store", f"oxigraph:{tmp_path / where}")
+    assert code == 2 and f"no Oxigraph store at {tmp_path / where}" in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["empty"]
+
+
+def test_serve_without_updates_refuses_a_path_with_no_store(tmp_path: Path) -> None:
+    typo = tmp_path / "typo-db"
+    command = [sys.executable, "-m", "parkgraph.cli", "serve", "--port", "0", "--store", f"oxigraph:{typo}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)  # were it to serve: TimeoutExpired
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"error: no Oxigraph store at {typo}" in done.stderr and "Traceback" not in done.stderr
+    assert not typo.exists()
+
+
+@pytest.mark.parametrize("command", [["stats"], ["load"], ["query", "--allow-update", "-e", "CLEAR ALL"]])
+def test_a_directory_of_other_files_is_never_made_a_store(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RocksDB's files are not written among someone's files, not even by a command that may create a store."""
+    folder = tmp_path / "notastore"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n", encoding="utf-8")
+    code, _out, err = run(capsys, *command, "--store", f"oxigraph:{folder}")
+    assert code == 2 and "Traceback" not in err
+    assert f"error: {folder} holds no Oxigraph store but other files (notes.txt)" in err
+    assert "parkgraph load --store oxigraph:NEWDIR" in err
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("where", ["new/deep/db", "empty"])
+def test_load_and_updates_create_a_store_where_there_is_none(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new path or an empty directory is where `load` (or an allowed update) starts a store; reads then find it."""
+    (tmp_path / "empty").mkdir()
+    location = tmp_path / where
+    code, out, err = run(capsys, "query", "--allow-update", "-e", test_query("insert-marker"),
+                         "--store", f"oxigraph:{location}")
+    assert code == 0 and (location / "CURRENT").is_file(), err
+    code, out, err = run(capsys, "load", "--store", f"oxigraph:{location}")
+    assert code == 0 and f"into oxigraph:{location}: {len(ParkGraph.open()) + 1} triples (was 1)" in out, err
+    code, out, err = run(capsys, "stats", "--store", f"oxigraph:{location}", "--top", "1")
+    assert code == 0 and f"{len(ParkGraph.open()) + 1} triples" in out, err
+
+
+def test_the_python_api_creates_a_store_unless_told_not_to(tmp_path: Path) -> None:
+    """ParkGraph.open("oxigraph:PATH") starts a store (with seed=True, filled); create=False refuses instead."""
+    with pytest.raises(StoreError) as caught:
+        ParkGraph.open(f"oxigraph:{tmp_path / 'db'}", create=False)
+    assert caught.value.hint == f"fill one with: parkgraph load --store oxigraph:{tmp_path / 'db'}"
+    assert not (tmp_path / "db").exists()
+    assert len(ParkGraph.open(f"oxigraph:{tmp_path / 'db'}", seed=True)) == len(ParkGraph.open()) > 1000
+
+
 def test_open_store_specs(tmp_path: Path) -> None:
     assert isinstance(open_store("memory"), MemoryStore)
     assert isinstance(open_store(f"oxigraph:{tmp_path / 'db'}"), OxigraphStore)
@@ -214,6 +376,16 @@ def test_open_store_specs(tmp_path: Path) -> None:
             open_store(bad)
         if bad != "oxigraph:":
             assert "oxigraph-memory" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("command", ["stats", "load"])
+@pytest.mark.parametrize("spec", ["http://[::1", "http://[zz]/sparql"])
+def test_a_malformed_store_url_is_named(command: str, spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A URL urllib cannot split (an unclosed or bad IPv6 bracket) is a StoreError naming it, not a ValueError."""
+    code, _out, err = run(capsys, command, "--store", spec)
+    assert code == 2 and "Traceback" not in err
+    assert f"error: the store URL {spec} is not a valid URL" in err
+    assert "hint: use http(s)://HOST[:PORT]/PATH" in err and "http://[::1]:7878/query" in err
 
 
 @pytest.mark.parametrize("store", [[], ["--store", "oxigraph-memory"]])

@@ -76,25 +76,32 @@ LangOption = Annotated[
 ]
 
 
-def open_graph(store: str, data: list[Path] | None = None, **options: Any) -> ParkGraph:
+def open_graph(
+    store: str, data: list[Path] | None = None, *, create: bool | None = None, **options: Any
+) -> ParkGraph:
     """The graph a command works on: `store`, holding the default files plus `data` if it is in memory.
 
     A persistent or remote store holds what `parkgraph load` put there; adding files to it as a side
-    effect of a query would change it for good, so `data` is refused for those.
+    effect of a query would change it for good, so `data` is refused for those. For the same reason a
+    command that only reads refuses an oxigraph:PATH holding no store rather than start an empty one
+    there (a mistyped path would answer every query with nothing): `create` defaults to whether the
+    command was allowed to update the store.
     """
     from parkgraph import paths
     from parkgraph.errors import StoreError
     from parkgraph.graph import ParkGraph
     from parkgraph.store import IN_MEMORY
 
+    if create is None:
+        create = bool(options.get("allow_update"))
     if not data:
-        return ParkGraph.open(store, **options)
+        return ParkGraph.open(store, create=create, **options)
     if store not in IN_MEMORY:
         raise StoreError(
             f"--data adds files to an in-memory store only, and {store} is not one",
             hint=f"load them once with: parkgraph load --store {store} FILE …, or use --store oxigraph-memory",
         )
-    return ParkGraph.open(store, files=[*paths.default_files(), *data], **options)
+    return ParkGraph.open(store, files=[*paths.default_files(), *data], create=create, **options)
 
 
 # Longest namespace first, so that a namespace inside another gives the more specific prefix.

@@ -53,19 +53,21 @@ class ParkGraph:
         timeout: float | None = None,
         max_rows: int | None = None,
         workers: int = 1,
+        create: bool = True,
     ) -> ParkGraph:
         """Open a graph: "memory", "oxigraph-memory", "oxigraph:PATH" or an http(s):// SPARQL endpoint.
 
         An in-memory store ("memory": rdflib; "oxigraph-memory": Oxigraph, faster on big graphs)
         loads `files` (default: ontology + data). A persistent or remote store
         opens what it holds and adds `files` if given; with `seed=True` an empty one is first
-        filled with the default files.
+        filled with the default files. An "oxigraph:PATH" that holds no store yet gets a new, empty
+        one, unless `create=False`, which refuses it (StoreError) as the CLI's reading commands do.
 
         Safe by default: SPARQL updates are refused unless `allow_update`, and SERVICE / LOAD may
         reach only the URLs in `allow_urls`. With `timeout` (seconds) every query runs in one of
         `workers` worker processes and is stopped when it overruns; `max_rows` caps an answer's size.
         """
-        backend = open_store(store)
+        backend = open_store(store, create=create)
         if store in IN_MEMORY:
             backend.load([Path(f) for f in (files or paths.default_files())])
         else:

@@ -317,6 +317,9 @@ class SparqlServer(ThreadingHTTPServer):
                 f"refusing to listen on {host}: other machines could reach the endpoint",
                 hint="keep the default 127.0.0.1, or add --public if the graph may be queried from the network",
             )
+        if allow_update:
+            # Refuse now what every update would fail with later (e.g. a store another process writes to).
+            graph.store.check_writable()
         if allow_update and not graph.policy.allow_update:
             # Starting the server with updates allowed is the user's explicit say-so for this graph.
             graph.policy = replace(graph.policy, allow_update=True)

@@ -43,6 +43,10 @@ class Store(Protocol):
         """Run a SPARQL 1.1 Update."""
         ...
 
+    def check_writable(self) -> None:
+        """Raise StoreError now if loads and updates are bound to fail (e.g. another process holds the store)."""
+        ...
+
     def to_rdflib(self) -> Graph:
         """The whole graph as an rdflib Graph (for SHACL, reasoning and networkx)."""
         ...
@@ -99,6 +103,9 @@ class MemoryStore:
             self.graph.update(sparql)
         except ParseBaseException as exc:
             raise _syntax_error(exc) from exc
+
+    def check_writable(self) -> None:
+        """Nothing to check: the graph belongs to this process alone."""
 
     def to_rdflib(self) -> Graph:
         """A copy of the graph, as every other store gives: changing it does not change the store,
@@ -239,8 +246,11 @@ def from_rdflib_result(result) -> QueryResult:  # noqa: ANN001 - rdflib.query.Re
     return QueryResult(kind="select", vars=names, rows=rows)
 
 
-def open_store(spec: str = "memory") -> Store:
-    """Open the store named by `spec`: "memory", "oxigraph-memory", "oxigraph:PATH" or an http(s):// URL."""
+def open_store(spec: str = "memory", *, create: bool = True) -> Store:
+    """Open the store named by `spec`: "memory", "oxigraph-memory", "oxigraph:PATH" or an http(s):// URL.
+
+    `create=False` refuses an oxigraph:PATH that holds no store yet instead of starting an empty one there.
+    """
     if spec == "memory":
         return MemoryStore()
     if spec == OXIGRAPH_MEMORY:
@@ -253,7 +263,7 @@ def open_store(spec: str = "memory") -> Store:
         path = spec.removeprefix("oxigraph:")
         if not path:
             raise StoreError("'oxigraph:' needs a directory", hint="use --store oxigraph:PATH, e.g. oxigraph:./pg.db")
-        return OxigraphStore(path)
+        return OxigraphStore(path, create=create)
     if spec.startswith(("http://", "https://")):
         from parkgraph.stores.remote import SparqlStore
 

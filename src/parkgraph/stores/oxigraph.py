@@ -184,6 +184,11 @@ def _lock_holder(lock_file: Path) -> int | None:
     return None
 
 
+def holds_store(path: Path) -> bool:
+    """True when the directory `path` holds a RocksDB database: its CURRENT file names the live MANIFEST."""
+    return (path / "CURRENT").is_file()
+
+
 class OxigraphStore:
     """An on-disk Oxigraph database. Queries see the union of its graphs, so TriG loads count too.
 
@@ -194,21 +199,66 @@ class OxigraphStore:
     path: Path | None
     where: str  # the store as error messages name it
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+        """Open the store in the directory `path`; with `create`, start a new one where none is yet.
+
+        Without `create` a path holding no store is refused (a mistyped path must not pass for an
+        empty store); a directory holding other files is refused either way.
+        """
         self.path = Path(path)
         self.name = f"oxigraph:{self.path}"
         self.where = str(self.path)
         self.read_only = False
         self._busy: str | None = None
+        self._check_location(create)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.ox = ox.Store(str(self.path))
         except OSError as exc:
+            if isinstance(exc, FileNotFoundError):  # a file the store's MANIFEST lists is gone
+                raise self._damaged(exc) from exc
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open the Oxigraph store at {self.path}: {exc}") from exc
             self._busy = self._in_use_message(exc)
             self.ox = self._open_snapshot()
             self.read_only = True
+        except RuntimeError as exc:  # pyoxigraph's error for what RocksDB finds broken as it opens the files
+            raise self._damaged(exc) from exc
+
+    def _check_location(self, create: bool) -> None:
+        """Refuse a path that is, or lies under, a file; a directory of other files; without `create`, no store."""
+        path = self.path
+        assert path is not None
+        try:
+            blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+            found = blocking is None and holds_store(path)
+            others = [] if blocking or found or not path.is_dir() else sorted(child.name for child in path.iterdir())
+        except OSError as exc:
+            raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from exc
+        if blocking is not None:
+            raise StoreError(
+                f"{blocking} is a file; oxigraph:PATH names a directory",
+                hint="give the directory `parkgraph load --store oxigraph:PATH` filled, or a new one for it to fill",
+            )
+        if others:  # RocksDB would write its files among them
+            shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
+            raise StoreError(
+                f"{path} holds no Oxigraph store but other files ({shown})",
+                hint="give the directory `parkgraph load` filled, or a new or empty one for it to fill: "
+                "parkgraph load --store oxigraph:NEWDIR",
+            )
+        if not found and not create:
+            raise StoreError(
+                f"no Oxigraph store at {path}", hint=f"fill one with: parkgraph load --store oxigraph:{path}"
+            )
+
+    def _damaged(self, exc: Exception) -> StoreError:
+        """The error for a store whose files RocksDB reports broken (`exc`: its report)."""
+        return StoreError(
+            f"the store at {self.path} is damaged (RocksDB: {exc})",
+            hint=f"load the data again into a fresh directory: parkgraph load --store oxigraph:NEWDIR FILE …, "
+            f"then use that instead of {self.path}",
+        )
 
     def _open_snapshot(self) -> ox.Store:
         """A read-only view of a store another writer holds; retried, as its compactions delete files."""
@@ -232,7 +282,8 @@ class OxigraphStore:
             who = f"another process (pid {pid})" if pid else "another process"
         return f"the store at {self.path} is in use by {who}"
 
-    def _writable(self) -> None:
+    def check_writable(self) -> None:
+        """Raise StoreError if this handle cannot write: another process (or ParkGraph) holds the store."""
         if self.read_only:
             raise StoreError(
                 f"cannot write: {self._busy or f'the store at {self.path} is open read-only'}",
@@ -248,7 +299,7 @@ class OxigraphStore:
         works outside the GIL, mostly on one core) and a failure empties the store again; into a
         store holding data the check runs first.
         """
-        self._writable()
+        self.check_writable()
         files = [(Path(p), bulk_format(Path(p), "the Oxigraph store")) for p in paths]
         if not self._is_empty():
             self._check_syntax(files)
@@ -327,12 +378,19 @@ class OxigraphStore:
             except RuntimeError as exc:
                 # Oxigraph substitutes only projected variables (SEP-0007); bind the others with VALUES.
                 if "does not contain" not in str(exc):
-                    raise StoreError(f"querying {self.where} failed: {exc}") from exc
+                    raise
                 answer = self.ox.query(inject_values(sparql, bindings), use_default_graph_as_union=True)
+            return self._answer(answer)  # solutions are read from RocksDB as they are iterated
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc
         except (OSError, RuntimeError) as exc:
+            if "Corruption" in str(exc) and self.path is not None:
+                raise self._damaged(exc) from exc
             raise StoreError(f"querying {self.where} failed: {exc}") from exc
+
+    @staticmethod
+    def _answer(answer: ox.QueryBoolean | ox.QueryTriples | ox.QuerySolutions) -> QueryResult:
+        """Oxigraph's answer as a QueryResult, its terms as rdflib's."""
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(answer))
         if isinstance(answer, ox.QueryTriples):
@@ -430,7 +488,7 @@ class OxigraphStore:
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update."""
-        self._writable()
+        self.check_writable()
         try:
             self.ox.update(sparql)
         except SyntaxError as exc:

@@ -207,7 +207,13 @@ class SparqlStore:
     @classmethod
     def from_spec(cls, spec: str) -> SparqlStore:
         """Open the store a spec names (see the module docstring for the parameters it takes)."""
-        parts = urlsplit(spec)
+        try:
+            parts = urlsplit(spec)
+        except ValueError as exc:  # e.g. "Invalid IPv6 URL" for an unclosed [
+            raise StoreError(
+                f"the store URL {spec} is not a valid URL: {exc}",
+                hint="use http(s)://HOST[:PORT]/PATH, with an IPv6 address in brackets: http://[::1]:7878/query",
+            ) from exc
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise StoreError(f"not an http(s) URL: {spec}", hint="use http(s)://HOST[:PORT]/PATH")
         ours: dict[str, str] = {}
@@ -368,6 +374,9 @@ class SparqlStore:
             raise StoreError(f"no update endpoint is known for {self.name}", hint="add ?update=URL to the store spec")
         using = [("using-graph-uri", self.endpoints.graph)] if self.endpoints.graph else []
         self._post(self.endpoints.update, "update", data=[("update", sparql), *using])
+
+    def check_writable(self) -> None:
+        """Nothing to check beforehand: only an update tells whether the server accepts it from us."""
 
     def load(self, paths: Iterable[Path]) -> int:
         """Push files to the server (Graph Store Protocol, else INSERT DATA); returns the triples it then holds.
