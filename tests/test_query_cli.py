@@ -305,6 +305,21 @@ def test_other_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert code == 2 and "no such query file" in err
 
 
+@pytest.mark.parametrize("text", ["", "   ", "\n\t\n", "# title: nothing\n# only a comment\n"])
+def test_an_empty_query_is_called_empty(capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str) -> None:
+    """No SPARQL at all is "the query is empty", not an update (the grammar's empty update) nor a traceback."""
+    for extra in ([], ["--allow-update"]):
+        code, out, err = run(capsys, "query", "-e", text, *extra)
+        assert code == 2 and out == "" and "error: the query is empty" in err, err
+        assert "update" not in err and "Traceback" not in err
+        empty = tmp_path / "empty.rq"
+        empty.write_text(text, encoding="utf-8")
+        code, out, err = run(capsys, "query", "--file", str(empty), *extra)
+        assert code == 2 and out == "" and f"error: {empty}: the query is empty" in err, err
+    with pytest.raises(QueryError, match="the update is empty"):
+        ParkGraph.open(allow_update=True).update(text)
+
+
 def test_ad_hoc_queries_get_parkgraph_prefixes_on_the_first_line() -> None:
     text = "SELECT ?plan WHERE {\n  ?plan a pg:Plan ; pg:scope pgorg:brics\n}"
     prefixed = add_known_prefixes(text)
