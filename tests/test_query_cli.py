@@ -320,6 +320,19 @@ def test_an_empty_query_is_called_empty(capsys: pytest.CaptureFixture[str], tmp_
         ParkGraph.open(allow_update=True).update(text)
 
 
+def test_a_query_file_that_is_not_utf8_or_is_a_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.rq"
+    latin1.write_bytes('# title: Latin-1\nSELECT ?x WHERE { ?x ?p "caf\xe9" }\n'.encode("latin-1"))
+    code, out, err = run(capsys, "query", "--file", str(latin1))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"error: {latin1}:2: the query file is not UTF-8 text: byte 0xe9 at byte 29 of the line" in err
+    assert "hint: save the file as UTF-8" in err
+    folder = tmp_path / "queries.rq"
+    folder.mkdir()
+    code, out, err = run(capsys, "query", "--file", str(folder))
+    assert code == 2 and f"error: {folder}: a directory, not a query file" in err and "no such" not in err
+
+
 def test_ad_hoc_queries_get_parkgraph_prefixes_on_the_first_line() -> None:
     text = "SELECT ?plan WHERE {\n  ?plan a pg:Plan ; pg:scope pgorg:brics\n}"
     prefixed = add_known_prefixes(text)
