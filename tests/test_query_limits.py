@@ -202,6 +202,26 @@ def test_serve_command_checks_the_address_and_warns(
     assert code == 2 and "--workers" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "-1"], "Invalid value for '--port'"),
+        (["--port", "70000"], "Invalid value for '--port'"),
+    ],
+)
+def test_serve_command_refuses_bad_limits_at_startup(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    """A value no request could satisfy is refused before the server starts, not request by request."""
+    import parkgraph.serve
+
+    monkeypatch.setattr(parkgraph.serve, "SparqlServer", FakeServer)
+    made = len(FakeServer.made)
+    code, out, err = run(capsys, "serve", *args)
+    assert code == 2 and message in err, err
+    assert len(FakeServer.made) == made and "SPARQL endpoint" not in out and "Traceback" not in err
+
+
 def test_serve_command_adds_data_to_an_in_memory_store(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

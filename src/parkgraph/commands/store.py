@@ -57,7 +57,7 @@ def serve_command(
     host: Annotated[
         str, typer.Option(help="Address to listen on; anything but a loopback address needs --public.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
     public: Annotated[
         bool, typer.Option("--public", help="Allow a --host other machines can reach (prints a warning).")
     ] = False,
