@@ -91,6 +91,20 @@ def test_cli_timeout(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and int(out.split()[1]) > 1000
 
 
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-1"])
+def test_cli_timeout_must_be_a_number_of_seconds(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """nan and inf are no time limits (a query would run unbounded); 0 stays the documented 'no limit'."""
+    code, out, err = run(capsys, "query", "--timeout", value, "-F", "csv", "-e", COUNT)
+    assert code == 2 and out == "" and f"error: --timeout {float(value):g} is" in err and "0 for no limit" in err
+    monkeypatch.setenv("PARKGRAPH_TIMEOUT", value)
+    code, out, err = run(capsys, "query", "-F", "csv", "-e", COUNT)
+    assert code == 2 and out == "" and f"error: PARKGRAPH_TIMEOUT={float(value):g} is" in err
+    code, out, _ = run(capsys, "query", "--timeout", "0", "-F", "csv", "-e", COUNT)
+    assert code == 0 and int(out.split()[1]) > 1000
+
+
 @pytest.fixture
 def limited() -> Iterator[SparqlServer]:
     """An endpoint with a 20 s limit, at most 50 rows per answer and 2,000 bytes per request."""
@@ -207,6 +221,11 @@ def test_serve_command_checks_the_address_and_warns(
     [
         (["--port", "-1"], "Invalid value for '--port'"),
         (["--port", "70000"], "Invalid value for '--port'"),
+        (["--timeout", "-1"], "error: --timeout -1 is negative"),
+        (["--timeout", "nan"], "error: --timeout nan is not a finite number of seconds"),
+        (["--timeout", "inf"], "error: --timeout inf is not a finite number of seconds"),
+        (["--max-rows", "-1"], "Invalid value for '--max-rows'"),
+        (["--max-body", "-1"], "Invalid value for '--max-body'"),
     ],
 )
 def test_serve_command_refuses_bad_limits_at_startup(

@@ -78,10 +78,11 @@ def serve_command(
     allow_url: AllowUrlOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     max_rows: Annotated[
-        int, typer.Option("--max-rows", help="Refuse answers with more rows (or triples) than this; 0: no limit.")
+        int,
+        typer.Option("--max-rows", min=0, help="Refuse answers with more rows (or triples) than this; 0: no limit."),
     ] = DEFAULT_MAX_ROWS,
     max_body: Annotated[
-        int, typer.Option("--max-body", help="Refuse request bodies larger than this many bytes.")
+        int, typer.Option("--max-body", min=0, help="Refuse request bodies larger than this many bytes.")
     ] = DEFAULT_MAX_BODY,
     workers: Annotated[
         int, typer.Option("--workers", help="Queries answered at once, each in its own worker process.")
