@@ -263,6 +263,17 @@ def test_missing_and_ill_typed_parameters(capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "--lang 'de' is not supported" in err
 
 
+def test_a_parameter_given_twice_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """The last of two --param date=… would win silently, and so would --param lang=… over --lang."""
+    code, out, err = run(capsys, "query", "members-as-of", "-p", "date=2000-01-01", "-p", "date=2030-01-01")
+    assert code == 2 and out == ""
+    assert "parameter 'date' given twice: --param date=2000-01-01 and --param date=2030-01-01" in err
+    code, out, err = run(capsys, "query", "members-as-of", "-p", "date=2020-01-01", "--lang", "ru", "-p", "lang=en")
+    assert code == 2 and out == "" and "parameter 'lang' given twice: --lang ru and --param lang=en" in err
+    code, out, _ = run(capsys, "query", "members-as-of", "-p", "date=2020-01-01", "--lang", "ru", "-F", "csv")
+    assert code == 0 and "Россия" in out
+
+
 ENGINE_FAILURE = ("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
                   " GROUP BY (LCASE(STR(?l)))")
 

@@ -72,7 +72,13 @@ def parse_params(items: list[str] | None) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise QueryError(f"--param {item!r} is not of the form key=value", hint="e.g. --param date=2020-01-01")
-        values[key.strip()] = value
+        key = key.strip()
+        if key in values:  # the last one would win silently
+            raise QueryError(
+                f"parameter '{key}' given twice: --param {key}={values[key]} and --param {key}={value}",
+                hint=f"give --param {key}=… once",
+            )
+        values[key] = value
     return values
 
 
@@ -94,6 +100,11 @@ def run_query(
     if lang is not None:
         if lang not in LANGUAGES:
             raise QueryError(f"--lang {lang!r} is not supported", hint=f"use one of: {', '.join(LANGUAGES)}")
+        if "lang" in params:
+            raise QueryError(
+                f"parameter 'lang' given twice: --lang {lang} and --param lang={params['lang']}",
+                hint="give one of them",
+            )
         params = {"lang": lang, **params}
     if expression is not None:
         if params and set(params) != {"lang"}:
