@@ -274,6 +274,17 @@ def test_a_parameter_given_twice_is_refused(capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and "Россия" in out
 
 
+@pytest.mark.parametrize("tag", ["de", "RU", "en-GB", "x"])
+def test_a_lang_parameter_takes_what_lang_takes(capsys: pytest.CaptureFixture[str], pg: ParkGraph, tag: str) -> None:
+    """--param lang=de was bound (every label then fell back) while --lang de is refused: both refuse it now."""
+    code, out, err = run(capsys, "query", "common-members", "--lang", tag)
+    assert code == 2 and out == "" and f"--lang {tag!r} is not supported" in err
+    code, out, err = run(capsys, "query", "common-members", "-p", f"lang={tag}")
+    assert code == 2 and out == "" and f"parameter 'lang' must be a language tag: ru or en, got {tag!r}" in err
+    with pytest.raises(QueryError, match="ru or en"):
+        pg.query("common-members", lang=tag)
+
+
 ENGINE_FAILURE = ("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
                   " GROUP BY (LCASE(STR(?l)))")
 

@@ -34,8 +34,9 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.binding import LANGUAGE_TAG, VARIABLE_NAME, check_text, iri_problem, is_iri
+from parkgraph.binding import VARIABLE_NAME, check_text, iri_problem, is_iri
 from parkgraph.errors import QueryError
+from parkgraph.labels import LANGUAGES
 from parkgraph.namespaces import PGID, PREFIXES
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
@@ -47,7 +48,7 @@ TYPE_HELP = {
     "date": "a date as YYYY-MM-DD",
     "integer": "a whole number like 2017",
     "decimal": "a number like 600 or 20.5",
-    "lang": "a language tag: ru or en",
+    "lang": f"a language tag: {' or '.join(LANGUAGES)}",
 }
 
 # Prefixes of the curated data's identifiers (data/triples.ttl), on top of the vocabulary prefixes.
@@ -158,9 +159,9 @@ def to_term(param: Param, value: object, resolve: Resolver | None = None) -> Nod
     if kind == "string":
         return Literal(text)
     if kind == "lang":
-        if not LANGUAGE_TAG.match(text):
+        if text not in LANGUAGES:  # what --lang takes: labels exist in these languages only
             raise _ill_typed(param, value)
-        return Literal(text.lower())
+        return Literal(text)
     if kind == "date":
         try:
             if not _DATE.match(text):
