@@ -237,6 +237,34 @@ def test_query_file_with_its_own_typed_parameters(capsys: pytest.CaptureFixture[
     assert code == 2 and "needs the parameter 'organization'" in err
 
 
+@pytest.mark.parametrize(
+    ("declared", "complaint"),
+    [
+        ("x integer default=abc", "'abc' is not a whole number like 2017"),
+        ("x date default=2020-13-01", "'2020-13-01' is not a date as YYYY-MM-DD"),
+        ("x lang default=de", "'de' is not a language tag: ru or en"),
+        ("x iri default=<http://example.org/{x}>", "'<http://example.org/{x}>' is not an IRI"),
+    ],
+)
+def test_a_bad_default_is_the_query_files_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, declared: str, complaint: str
+) -> None:
+    """A default that does not fit its type is reported at the file's header line, not as if the user passed it."""
+    query = tmp_path / "defaults.rq"
+    query.write_text(f"# title: Defaults\n# param: {declared}  a value\nSELECT ?x WHERE {{ }}\n", encoding="utf-8")
+    code, out, err = run(capsys, "query", "--file", str(query))
+    assert code == 2 and out == ""
+    assert f"error: {query}:2: bad default for parameter 'x': {complaint}" in err, err
+    assert "--param x=" not in err
+
+
+def test_a_label_default_is_looked_up_when_the_query_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    query = tmp_path / "label.rq"
+    query.write_text("# param: x iri default=SCO  an organization\nSELECT ?x WHERE { }\n", encoding="utf-8")
+    code, out, _ = run(capsys, "query", "--file", str(query), "-F", "csv")
+    assert code == 0 and out.split() == ["x", "https://w3id.org/parkgraph/id/org/sco"]
+
+
 # --- errors: a clear message and a non-zero exit --------------------------------------------------
 
 

@@ -309,7 +309,33 @@ def _parse_param(rest: str, path: Path, line: int) -> Param:
     if not VARIABLE_NAME.match(name):
         raise QueryError(f"bad parameter name {name!r}", file=str(path), line=line, hint="use letters, digits, _")
     default = req.partition("=")[2] if req.startswith("default=") else None
-    return Param(name, kind, req == "required", default, match.group("desc").strip())
+    param = Param(name, kind, req == "required", default, match.group("desc").strip())
+    if default is not None:
+        _check_default(param, default, path, line)
+    return param
+
+
+class _NeedsGraph(Exception):
+    """Raised instead of looking a label up: a default that is a label can be checked only on the graph."""
+
+
+def _needs_graph(*_: object) -> QueryResult:
+    raise _NeedsGraph
+
+
+def _check_default(param: Param, default: str, path: Path, line: int) -> None:
+    """A default that is not a value of its parameter's type is the query file's error, at its header line."""
+    try:
+        to_term(param, default, resolve=_needs_graph)
+    except _NeedsGraph:
+        pass  # a label (iri parameter): looked up when the query runs
+    except QueryError:
+        raise QueryError(
+            f"bad default for parameter '{param.name}': {default!r} is not {TYPE_HELP[param.type]}",
+            file=str(path),
+            line=line,
+            hint=f"write default=VALUE with VALUE {TYPE_HELP[param.type]}",
+        ) from None
 
 
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w\-.]*)?\s*:", re.IGNORECASE)
