@@ -241,6 +241,26 @@ def test_serve_command_refuses_bad_limits_at_startup(
     assert len(FakeServer.made) == made and "SPARQL endpoint" not in out and "Traceback" not in err
 
 
+def test_serve_command_hints_at_what_stops_it_listening(capsys: pytest.CaptureFixture[str]) -> None:
+    """An address this machine does not have is not fixed by another --port; a port in use is."""
+    import errno
+    import socket
+
+    from parkgraph.commands.store import _listen_hint
+
+    code, out, err = run(capsys, "serve", "--host", "192.0.2.1", "--public", "--port", "0")  # TEST-NET-1
+    assert code == 2 and "SPARQL endpoint" not in out and "cannot listen on 192.0.2.1:0" in err
+    assert "this machine has no such address" in err and "--host 0.0.0.0 --public" in err and "--port" not in err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(capsys, "serve", "--port", str(port))
+    assert code == 2 and "choose another --port" in err
+    assert "privileges" in _listen_hint(OSError(errno.EACCES, "Permission denied"))
+    assert "--host name" in _listen_hint(socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
+
+
 def test_serve_command_adds_data_to_an_in_memory_store(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

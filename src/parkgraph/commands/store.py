@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -110,10 +112,7 @@ def serve_command(
             token=token,
         )
     except OSError as exc:
-        raise StoreError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            hint="choose another --port (0 picks a free one)",
-        ) from exc
+        raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint=_listen_hint(exc)) from exc
     if public and not is_loopback(host):
         err_console.print(
             f"warning: listening on {host}: anyone who can reach this machine can query the graph"
@@ -136,3 +135,15 @@ def serve_command(
         err_console.print("stopped")
     finally:
         server.server_close()
+
+
+def _listen_hint(exc: OSError) -> str:
+    """What to do when the server cannot bind: it depends on whether the address or the port is at fault."""
+    if isinstance(exc, socket.gaierror):
+        return "check the --host name, or give an address such as 127.0.0.1"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return ("this machine has no such address: keep the default 127.0.0.1, "
+                "or use --host 0.0.0.0 --public to listen on all of its addresses")
+    if exc.errno == errno.EACCES:
+        return "ports below 1024 need privileges: choose --port 1024 or above (0 picks a free one)"
+    return "choose another --port (0 picks a free one)"
