@@ -108,6 +108,22 @@ def test_cli_path_neighbours_central(capsys: pytest.CaptureFixture[str]) -> None
     assert exit_info.value.code == 0 and "betweenness" in out
 
 
+@pytest.mark.parametrize("count", ["0", "-3"])
+def test_cli_path_refuses_a_max_below_one(capsys: pytest.CaptureFixture[str], count: str) -> None:
+    """--max 0 printed "no connection" (false) and --max -3 some of the paths: both are refused."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["path", "SCO", "BRICS", "--max", count])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and "Invalid value for '--max'" in err
+    assert "no connection" not in out + err and "path(s)" not in out
+
+
+def test_shortest_paths_refuses_a_limit_below_one(network: nx.MultiDiGraph) -> None:
+    assert shortest_paths(network, "SCO", "BRICS", limit=1)
+    with pytest.raises(ParkgraphError, match="1 or more, not 0"):
+        shortest_paths(network, "SCO", "BRICS", limit=0)
+
+
 def test_cli_unknown_entity_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["path", "Nobody Atall", "Brazil"])

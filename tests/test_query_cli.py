@@ -237,6 +237,34 @@ def test_query_file_with_its_own_typed_parameters(capsys: pytest.CaptureFixture[
     assert code == 2 and "needs the parameter 'organization'" in err
 
 
+@pytest.mark.parametrize(
+    ("declared", "complaint"),
+    [
+        ("x integer default=abc", "'abc' is not a whole number like 2017"),
+        ("x date default=2020-13-01", "'2020-13-01' is not a date as YYYY-MM-DD"),
+        ("x lang default=de", "'de' is not a language tag: ru or en"),
+        ("x iri default=<http://example.org/{x}>", "'<http://example.org/{x}>' is not an IRI"),
+    ],
+)
+def test_a_bad_default_is_the_query_files_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, declared: str, complaint: str
+) -> None:
+    """A default that does not fit its type is reported at the file's header line, not as if the user passed it."""
+    query = tmp_path / "defaults.rq"
+    query.write_text(f"# title: Defaults\n# param: {declared}  a value\nSELECT ?x WHERE {{ }}\n", encoding="utf-8")
+    code, out, err = run(capsys, "query", "--file", str(query))
+    assert code == 2 and out == ""
+    assert f"error: {query}:2: bad default for parameter 'x': {complaint}" in err, err
+    assert "--param x=" not in err
+
+
+def test_a_label_default_is_looked_up_when_the_query_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    query = tmp_path / "label.rq"
+    query.write_text("# param: x iri default=SCO  an organization\nSELECT ?x WHERE { }\n", encoding="utf-8")
+    code, out, _ = run(capsys, "query", "--file", str(query), "-F", "csv")
+    assert code == 0 and out.split() == ["x", "https://w3id.org/parkgraph/id/org/sco"]
+
+
 # --- errors: a clear message and a non-zero exit --------------------------------------------------
 
 
@@ -261,6 +289,28 @@ def test_missing_and_ill_typed_parameters(capsys: pytest.CaptureFixture[str]) ->
     assert code == 2 and "has no parameter 'day'" in err
     code, _, err = run(capsys, "query", "common-members", "--lang", "de")
     assert code == 2 and "--lang 'de' is not supported" in err
+
+
+def test_a_parameter_given_twice_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """The last of two --param date=… would win silently, and so would --param lang=… over --lang."""
+    code, out, err = run(capsys, "query", "members-as-of", "-p", "date=2000-01-01", "-p", "date=2030-01-01")
+    assert code == 2 and out == ""
+    assert "parameter 'date' given twice: --param date=2000-01-01 and --param date=2030-01-01" in err
+    code, out, err = run(capsys, "query", "members-as-of", "-p", "date=2020-01-01", "--lang", "ru", "-p", "lang=en")
+    assert code == 2 and out == "" and "parameter 'lang' given twice: --lang ru and --param lang=en" in err
+    code, out, _ = run(capsys, "query", "members-as-of", "-p", "date=2020-01-01", "--lang", "ru", "-F", "csv")
+    assert code == 0 and "Россия" in out
+
+
+@pytest.mark.parametrize("tag", ["de", "RU", "en-GB", "x"])
+def test_a_lang_parameter_takes_what_lang_takes(capsys: pytest.CaptureFixture[str], pg: ParkGraph, tag: str) -> None:
+    """--param lang=de was bound (every label then fell back) while --lang de is refused: both refuse it now."""
+    code, out, err = run(capsys, "query", "common-members", "--lang", tag)
+    assert code == 2 and out == "" and f"--lang {tag!r} is not supported" in err
+    code, out, err = run(capsys, "query", "common-members", "-p", f"lang={tag}")
+    assert code == 2 and out == "" and f"parameter 'lang' must be a language tag: ru or en, got {tag!r}" in err
+    with pytest.raises(QueryError, match="ru or en"):
+        pg.query("common-members", lang=tag)
 
 
 ENGINE_FAILURE = ("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
@@ -303,6 +353,34 @@ def test_other_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert code == 2 and "give exactly one of" in err
     code, _, err = run(capsys, "query", "--file", str(tmp_path / "missing.rq"))
     assert code == 2 and "no such query file" in err
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t\n", "# title: nothing\n# only a comment\n"])
+def test_an_empty_query_is_called_empty(capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str) -> None:
+    """No SPARQL at all is "the query is empty", not an update (the grammar's empty update) nor a traceback."""
+    for extra in ([], ["--allow-update"]):
+        code, out, err = run(capsys, "query", "-e", text, *extra)
+        assert code == 2 and out == "" and "error: the query is empty" in err, err
+        assert "update" not in err and "Traceback" not in err
+        empty = tmp_path / "empty.rq"
+        empty.write_text(text, encoding="utf-8")
+        code, out, err = run(capsys, "query", "--file", str(empty), *extra)
+        assert code == 2 and out == "" and f"error: {empty}: the query is empty" in err, err
+    with pytest.raises(QueryError, match="the update is empty"):
+        ParkGraph.open(allow_update=True).update(text)
+
+
+def test_a_query_file_that_is_not_utf8_or_is_a_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.rq"
+    latin1.write_bytes('# title: Latin-1\nSELECT ?x WHERE { ?x ?p "caf\xe9" }\n'.encode("latin-1"))
+    code, out, err = run(capsys, "query", "--file", str(latin1))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"error: {latin1}:2: the query file is not UTF-8 text: byte 0xe9 at byte 29 of the line" in err
+    assert "hint: save the file as UTF-8" in err
+    folder = tmp_path / "queries.rq"
+    folder.mkdir()
+    code, out, err = run(capsys, "query", "--file", str(folder))
+    assert code == 2 and f"error: {folder}: a directory, not a query file" in err and "no such" not in err
 
 
 def test_ad_hoc_queries_get_parkgraph_prefixes_on_the_first_line() -> None:

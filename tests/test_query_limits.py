@@ -91,6 +91,20 @@ def test_cli_timeout(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and int(out.split()[1]) > 1000
 
 
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "-1"])
+def test_cli_timeout_must_be_a_number_of_seconds(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """nan and inf are no time limits (a query would run unbounded); 0 stays the documented 'no limit'."""
+    code, out, err = run(capsys, "query", "--timeout", value, "-F", "csv", "-e", COUNT)
+    assert code == 2 and out == "" and f"error: --timeout {float(value):g} is" in err and "0 for no limit" in err
+    monkeypatch.setenv("PARKGRAPH_TIMEOUT", value)
+    code, out, err = run(capsys, "query", "-F", "csv", "-e", COUNT)
+    assert code == 2 and out == "" and f"error: PARKGRAPH_TIMEOUT={float(value):g} is" in err
+    code, out, _ = run(capsys, "query", "--timeout", "0", "-F", "csv", "-e", COUNT)
+    assert code == 0 and int(out.split()[1]) > 1000
+
+
 @pytest.fixture
 def limited() -> Iterator[SparqlServer]:
     """An endpoint with a 20 s limit, at most 50 rows per answer and 2,000 bytes per request."""
@@ -200,6 +214,51 @@ def test_serve_command_checks_the_address_and_warns(
     assert FakeServer.made[-1]["timeout"] == 30.0 and FakeServer.made[-1]["rows"] == 100_000  # the defaults
     code, _, err = run(capsys, "serve", "--port", "0", "--workers", "0")
     assert code == 2 and "--workers" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "-1"], "Invalid value for '--port'"),
+        (["--port", "70000"], "Invalid value for '--port'"),
+        (["--timeout", "-1"], "error: --timeout -1 is negative"),
+        (["--timeout", "nan"], "error: --timeout nan is not a finite number of seconds"),
+        (["--timeout", "inf"], "error: --timeout inf is not a finite number of seconds"),
+        (["--max-rows", "-1"], "Invalid value for '--max-rows'"),
+        (["--max-body", "-1"], "Invalid value for '--max-body'"),
+    ],
+)
+def test_serve_command_refuses_bad_limits_at_startup(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    """A value no request could satisfy is refused before the server starts, not request by request."""
+    import parkgraph.serve
+
+    monkeypatch.setattr(parkgraph.serve, "SparqlServer", FakeServer)
+    made = len(FakeServer.made)
+    code, out, err = run(capsys, "serve", *args)
+    assert code == 2 and message in err, err
+    assert len(FakeServer.made) == made and "SPARQL endpoint" not in out and "Traceback" not in err
+
+
+def test_serve_command_hints_at_what_stops_it_listening(capsys: pytest.CaptureFixture[str]) -> None:
+    """An address this machine does not have is not fixed by another --port; a port in use is."""
+    import errno
+    import socket
+
+    from parkgraph.commands.store import _listen_hint
+
+    code, out, err = run(capsys, "serve", "--host", "192.0.2.1", "--public", "--port", "0")  # TEST-NET-1
+    assert code == 2 and "SPARQL endpoint" not in out and "cannot listen on 192.0.2.1:0" in err
+    assert "this machine has no such address" in err and "--host 0.0.0.0 --public" in err and "--port" not in err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(capsys, "serve", "--port", str(port))
+    assert code == 2 and "choose another --port" in err
+    assert "privileges" in _listen_hint(OSError(errno.EACCES, "Permission denied"))
+    assert "--host name" in _listen_hint(socket.gaierror(socket.EAI_NONAME, "Name or service not known"))
 
 
 def test_serve_command_adds_data_to_an_in_memory_store(

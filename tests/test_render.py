@@ -162,3 +162,12 @@ def test_cli_render_focus_and_budget(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "more than the budget of 5" in err and "--focus" in err
     assert not (tmp_path / "big.html").exists()
+
+
+@pytest.mark.parametrize("budget", ["0", "-1"])
+def test_cli_render_refuses_a_budget_below_one(tmp_path: Path, capsys: pytest.CaptureFixture[str], budget: str) -> None:
+    out = tmp_path / "map.html"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["render", "-o", str(out), "--focus", "Закиров", "--depth", "1", "--max-nodes", budget])
+    assert exit_info.value.code == 2 and "Invalid value for '--max-nodes'" in capsys.readouterr().err
+    assert not out.exists()

@@ -27,6 +27,15 @@ def test_stats_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert "triples by predicate" in out and "rdfs:label" in out
 
 
+@pytest.mark.parametrize("top", ["0", "-1"])
+def test_stats_cli_refuses_a_top_below_one(capsys: pytest.CaptureFixture[str], top: str) -> None:
+    """--top -1 silently dropped each table's last row (a Python slice); 0 showed empty tables."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stats", "--top", top])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2 and "Invalid value for '--top'" in err and "triples" not in out
+
+
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     from typer.main import get_command
 

@@ -15,7 +15,7 @@ from parkgraph import paths, validate
 from parkgraph.cli import main
 from parkgraph.errors import ParkgraphError
 from parkgraph.namespaces import PG, SCHEMA
-from parkgraph.synth import SynthConfig, frame, iter_text, records, write_synthetic
+from parkgraph.synth import MAX_TRIPLES, SynthConfig, frame, iter_text, records, write_synthetic
 
 SMALL = SynthConfig(seed=7, parks=3, residents=120)
 SYNTH = "https://w3id.org/parkgraph/id/synth/"
@@ -179,6 +179,9 @@ def test_cli_writes_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[st
         (["--parks", "2", "--triples", "20000"], "either --triples or --parks/--residents"),
         (["--triples", "5"], "out of range"),
         (["--parks", "-1"], "--parks must be at least 1"),
+        (["--parks", "99999999999"], "--parks 99,999,999,999 with --residents 65,000 would make at least"),
+        (["--residents", "99999999999"], "more than the 20,000,000 synth writes"),
+        (["--parks", "100000", "--residents", "1000000"], "use --parks 53,097 or fewer with these residents"),
         (["--format", "xml"], "unknown format"),
     ],
 )
@@ -189,6 +192,28 @@ def test_cli_rejects_bad_options(
     assert code == 2
     assert message in err
     assert not (tmp_path / "bad.nt").exists()
+
+
+@pytest.mark.parametrize(
+    ("parks", "residents"), [(99_999_999_999, 65_000), (600, 99_999_999_999), (200_000, 0), (100_000, 1_000_000)]
+)
+def test_sizes_beyond_the_triples_cap_are_refused(parks: int, residents: int) -> None:
+    """--triples stops at 20,000,000; --parks/--residents were unbounded (memory grew before a line was written)."""
+    with pytest.raises(ParkgraphError, match=f"more than the {MAX_TRIPLES:,} synth writes") as caught:
+        SynthConfig(parks=parks, residents=residents).check()
+    assert "--triples N" in (caught.value.hint or "")
+    biggest = SynthConfig.for_triples(MAX_TRIPLES)
+    biggest.check()  # whatever --triples picks stays within the same cap
+    assert biggest.estimated_triples() <= MAX_TRIPLES
+
+
+def test_the_size_estimate_is_a_lower_bound() -> None:
+    """The cap refuses only what would surely exceed it: the estimate never overstates the real count."""
+    for config in (SynthConfig(parks=1, residents=0), SynthConfig(parks=40, residents=3000)):
+        counter = [0]
+        for _ in iter_text(config, "nt", counter):
+            pass
+        assert config.estimated_triples() <= counter[0] < 1.6 * config.estimated_triples() + 1000
 
 
 def test_cli_needs_a_known_suffix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

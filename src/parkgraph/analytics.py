@@ -111,6 +111,8 @@ def undirected(graph: nx.MultiDiGraph) -> nx.Graph:
 
 def shortest_paths(graph: nx.MultiDiGraph, a: str, b: str, *, limit: int = 5) -> list[list[Step]]:
     """Up to `limit` shortest connections between two entities (edges followed either way)."""
+    if limit < 1:  # no paths asked for is not "no connection"
+        raise ParkgraphError(f"the number of paths must be 1 or more, not {limit}", hint="e.g. --max 3")
     index = None if a in graph and b in graph else name_index(graph)
     start, end = find_entity(graph, a, index), find_entity(graph, b, index)
     if start == end:

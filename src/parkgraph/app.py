@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
+from parkgraph.errors import QueryError
 from parkgraph.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -61,12 +63,25 @@ AllowUrlOption = Annotated[
     ),
 ]
 
+
+def _check_timeout(ctx: typer.Context, param: typer.CallbackParam, value: float) -> float:
+    """Refuse a --timeout that is no number of seconds: negative, nan or inf (which would mean no limit)."""
+    if math.isfinite(value) and value >= 0:
+        return value
+    source = ctx.get_parameter_source(param.name or "")
+    from_env = source is not None and source.name == "ENVIRONMENT"
+    given = f"PARKGRAPH_TIMEOUT={value:g}" if from_env else f"--timeout {value:g}"
+    problem = "is negative" if value < 0 else "is not a finite number of seconds"
+    raise QueryError(f"{given} {problem}", hint="give seconds, e.g. --timeout 30, or 0 for no limit")
+
+
 TimeoutOption = Annotated[
     float,
     typer.Option(
         "--timeout",
         help="Stop a query after this many seconds (it runs in a worker process that is ended); 0: no limit.",
         envvar="PARKGRAPH_TIMEOUT",
+        callback=_check_timeout,
     ),
 ]
 

@@ -34,8 +34,9 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.binding import LANGUAGE_TAG, VARIABLE_NAME, check_text, iri_problem, is_iri
+from parkgraph.binding import VARIABLE_NAME, check_text, iri_problem, is_iri
 from parkgraph.errors import QueryError
+from parkgraph.labels import LANGUAGES
 from parkgraph.namespaces import PGID, PREFIXES
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
@@ -47,7 +48,7 @@ TYPE_HELP = {
     "date": "a date as YYYY-MM-DD",
     "integer": "a whole number like 2017",
     "decimal": "a number like 600 or 20.5",
-    "lang": "a language tag: ru or en",
+    "lang": f"a language tag: {' or '.join(LANGUAGES)}",
 }
 
 # Prefixes of the curated data's identifiers (data/triples.ttl), on top of the vocabulary prefixes.
@@ -158,9 +159,9 @@ def to_term(param: Param, value: object, resolve: Resolver | None = None) -> Nod
     if kind == "string":
         return Literal(text)
     if kind == "lang":
-        if not LANGUAGE_TAG.match(text):
+        if text not in LANGUAGES:  # what --lang takes: labels exist in these languages only
             raise _ill_typed(param, value)
-        return Literal(text.lower())
+        return Literal(text)
     if kind == "date":
         try:
             if not _DATE.match(text):
@@ -308,7 +309,33 @@ def _parse_param(rest: str, path: Path, line: int) -> Param:
     if not VARIABLE_NAME.match(name):
         raise QueryError(f"bad parameter name {name!r}", file=str(path), line=line, hint="use letters, digits, _")
     default = req.partition("=")[2] if req.startswith("default=") else None
-    return Param(name, kind, req == "required", default, match.group("desc").strip())
+    param = Param(name, kind, req == "required", default, match.group("desc").strip())
+    if default is not None:
+        _check_default(param, default, path, line)
+    return param
+
+
+class _NeedsGraph(Exception):
+    """Raised instead of looking a label up: a default that is a label can be checked only on the graph."""
+
+
+def _needs_graph(*_: object) -> QueryResult:
+    raise _NeedsGraph
+
+
+def _check_default(param: Param, default: str, path: Path, line: int) -> None:
+    """A default that is not a value of its parameter's type is the query file's error, at its header line."""
+    try:
+        to_term(param, default, resolve=_needs_graph)
+    except _NeedsGraph:
+        pass  # a label (iri parameter): looked up when the query runs
+    except QueryError:
+        raise QueryError(
+            f"bad default for parameter '{param.name}': {default!r} is not {TYPE_HELP[param.type]}",
+            file=str(path),
+            line=line,
+            hint=f"write default=VALUE with VALUE {TYPE_HELP[param.type]}",
+        ) from None
 
 
 _DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w\-.]*)?\s*:", re.IGNORECASE)

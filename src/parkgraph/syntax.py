@@ -88,10 +88,18 @@ def query_reach(query: str) -> Reach:
     return _analyse(query)[1]
 
 
+def is_blank(text: str) -> bool:
+    """True if `text` holds no SPARQL at all: only white space and `#` comment lines."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
 @lru_cache(maxsize=64)
 def update_reach(update: str) -> Reach:
     """The SERVICE endpoints and LOAD sources of a SPARQL Update; QueryError with line and column if it is not one."""
     check_text(update, "the update", "<update>")
+    if is_blank(update):
+        # The grammar allows an empty update, but it does nothing (and rdflib fails on it): say so.
+        raise QueryError("the update is empty", hint="write an update such as INSERT DATA { … }")
     try:
         tree = parseUpdate(update)
     except ValueError as exc:
@@ -135,6 +143,10 @@ def _is_update(query: str) -> bool:
 def check_query(query: str, file: str | None = None) -> None:
     """Raise QueryError with line, column and the offending line if `query` is not SPARQL 1.1."""
     check_text(query, "the query", file)
+    if is_blank(query):
+        raise QueryError(
+            "the query is empty", file=file, hint="write a SELECT, ASK, CONSTRUCT or DESCRIBE query"
+        )
     try:
         found = _parse_error(query)
     except ValueError as exc:  # rdflib's parser: a \U escape beyond Unicode, for example
@@ -193,4 +205,4 @@ def prepare(query: str, namespaces: tuple[tuple[str, str], ...] = ()) -> Query:
         raise QueryError(f"cannot use the query: {exc}", hint="declare every prefix with PREFIX") from exc
 
 
-__all__ = ["Reach", "check_query", "is_update", "prepare", "query_reach", "update_reach"]
+__all__ = ["Reach", "check_query", "is_blank", "is_update", "prepare", "query_reach", "update_reach"]

@@ -42,6 +42,12 @@ RESIDENTS_PER_PARK = DEFAULT_RESIDENTS / DEFAULT_PARKS
 # (600 parks, 65,000 residents -> 1,014,733 triples at seed 1); used by --triples.
 TRIPLES_PER_PARK_UNIT = 1691.2
 MIN_TRIPLES, MAX_TRIPLES = 1_000, 20_000_000
+# What one more park (its people, sites, figures, events; no residents) and one more resident company
+# add, measured at seed 1 on big graphs (113.1 per park from 10,000 to 20,000 parks, 14.09 per resident
+# from 100,000 to 200,000), rounded down: smaller graphs have more per entity, so an estimate from these
+# is never above the real count. --parks/--residents are refused where the estimate passes MAX_TRIPLES
+# (alone: about 177,000 parks or 1.4 million residents).
+TRIPLES_PER_PARK, TRIPLES_PER_RESIDENT = 113, 14
 FORMATS = ("nt", "ttl")
 
 # Kinds of synthetic node; each is a namespace SYNTH/<kind>/ and, in Turtle, a prefix syn<kind>:.
@@ -187,6 +193,26 @@ class SynthConfig:
             )
         if self.seed < 0:
             raise ParkgraphError(f"--seed must not be negative, got {self.seed}", hint="use a seed of 0 or more")
+        # Beyond the --triples cap the per-park tables alone could exhaust memory before a line is written.
+        estimate = self.estimated_triples()
+        if estimate > MAX_TRIPLES:
+            fits = [
+                f"--{option} {room:,} or fewer with these {other}"
+                for option, room, other in (
+                    ("parks", (MAX_TRIPLES - self.residents * TRIPLES_PER_RESIDENT) // TRIPLES_PER_PARK, "residents"),
+                    ("residents", (MAX_TRIPLES - self.parks * TRIPLES_PER_PARK) // TRIPLES_PER_RESIDENT, "parks"),
+                )
+                if room >= (1 if option == "parks" else 0)
+            ]
+            raise ParkgraphError(
+                f"--parks {self.parks:,} with --residents {self.residents:,} would make at least {estimate:,} "
+                f"triples, more than the {MAX_TRIPLES:,} synth writes",
+                hint="use " + ", ".join([*fits, f"or --triples N (up to {MAX_TRIPLES:,}) for about N triples"]),
+            )
+
+    def estimated_triples(self) -> int:
+        """A lower bound of the number of triples this config gives (see TRIPLES_PER_PARK)."""
+        return self.parks * TRIPLES_PER_PARK + self.residents * TRIPLES_PER_RESIDENT
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def validate_command(
 @app.command("stats")
 def stats_command(
     store: StoreOption = "memory",
-    top: Annotated[int, typer.Option(help="Show at most this many rows per table.")] = 40,
+    top: Annotated[int, typer.Option(min=1, help="Show at most this many rows per table.")] = 40,
     data: DataOption = None,
 ) -> None:
     """Print the number of triples, instances by class and triples by predicate."""

@@ -84,7 +84,7 @@ def path_command(
     store: StoreOption = "memory",
     data: DataOption = None,
     lang: LangOption = "en",
-    limit: Annotated[int, typer.Option("--max", help="Show at most this many shortest paths.")] = 3,
+    limit: Annotated[int, typer.Option("--max", min=1, help="Show at most this many shortest paths.")] = 3,
 ) -> None:
     """Print the shortest connections between two entities as chains of labelled steps."""
     from parkgraph.analytics import format_path, shortest_paths
@@ -168,7 +168,9 @@ def render_command(
     focus: FocusOption = None,
     depth: DepthOption = None,
     classes: ClassesOption = None,
-    max_nodes: Annotated[int, typer.Option("--max-nodes", help="Refuse to draw more nodes than this.")] = 1500,
+    max_nodes: Annotated[
+        int, typer.Option("--max-nodes", min=1, help="Refuse to draw more nodes than this.")
+    ] = 1500,
     title: Annotated[str | None, typer.Option("--title", help="Page title (default: parkgraph's).")] = None,
 ) -> None:
     """Write an interactive map of the graph: one self-contained HTML file that works offline."""

@@ -72,7 +72,13 @@ def parse_params(items: list[str] | None) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise QueryError(f"--param {item!r} is not of the form key=value", hint="e.g. --param date=2020-01-01")
-        values[key.strip()] = value
+        key = key.strip()
+        if key in values:  # the last one would win silently
+            raise QueryError(
+                f"parameter '{key}' given twice: --param {key}={values[key]} and --param {key}={value}",
+                hint=f"give --param {key}=… once",
+            )
+        values[key] = value
     return values
 
 
@@ -94,6 +100,11 @@ def run_query(
     if lang is not None:
         if lang not in LANGUAGES:
             raise QueryError(f"--lang {lang!r} is not supported", hint=f"use one of: {', '.join(LANGUAGES)}")
+        if "lang" in params:
+            raise QueryError(
+                f"parameter 'lang' given twice: --lang {lang} and --param lang={params['lang']}",
+                hint="give one of them",
+            )
         params = {"lang": lang, **params}
     if expression is not None:
         if params and set(params) != {"lang"}:
@@ -103,9 +114,7 @@ def run_query(
         check_query(expression)  # positions as the user wrote them, before prefixes are added
         return graph.sparql(add_known_prefixes(expression)), None
     if file is not None:
-        if not file.is_file():
-            raise QueryError(f"no such query file: {file}", file=str(file), hint="check the path")
-        text = file.read_text(encoding="utf-8")
+        text = read_query_file(file)
         if is_update(text):
             return _run_update(graph, text), None
         check_query(text, file=str(file))
@@ -116,6 +125,30 @@ def run_query(
         params.pop("lang", None)
     bindings = named.bind(params, resolve=graph.sparql)
     return graph.sparql(add_known_prefixes(named.text), bindings), named.title or None
+
+
+def read_query_file(file: Path) -> str:
+    """The text of a --file query; a missing file, a directory or bytes that are not UTF-8 are a QueryError."""
+    if file.is_dir():
+        raise QueryError("a directory, not a query file", file=str(file), hint="give the path of a .rq file in it")
+    if not file.is_file():
+        raise QueryError(f"no such query file: {file}", file=str(file), hint="check the path")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise QueryError(f"cannot read the query file: {exc.strerror or exc}", file=str(file)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line_start = before.rfind(b"\n") + 1
+        raise QueryError(
+            f"the query file is not UTF-8 text: byte 0x{data[exc.start]:02x} at byte {exc.start - line_start + 1} "
+            f"of the line ({exc.reason})",
+            file=str(file),
+            line=before.count(b"\n") + 1,
+            hint="save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 OLD.rq > NEW.rq if it is Latin-1)",
+        ) from None
 
 
 def _run_update(graph: ParkGraph, text: str) -> QueryResult:
@@ -177,4 +210,4 @@ def query_command(
         typer.echo(render_text(result, chosen), nl=False)
 
 
-__all__ = ["parse_params", "run_query"]
+__all__ = ["parse_params", "read_query_file", "run_query"]

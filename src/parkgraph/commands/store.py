@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -57,7 +59,7 @@ def serve_command(
     host: Annotated[
         str, typer.Option(help="Address to listen on; anything but a loopback address needs --public.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port (0: any free port).")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
     public: Annotated[
         bool, typer.Option("--public", help="Allow a --host other machines can reach (prints a warning).")
     ] = False,
@@ -78,10 +80,11 @@ def serve_command(
     allow_url: AllowUrlOption = None,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     max_rows: Annotated[
-        int, typer.Option("--max-rows", help="Refuse answers with more rows (or triples) than this; 0: no limit.")
+        int,
+        typer.Option("--max-rows", min=0, help="Refuse answers with more rows (or triples) than this; 0: no limit."),
     ] = DEFAULT_MAX_ROWS,
     max_body: Annotated[
-        int, typer.Option("--max-body", help="Refuse request bodies larger than this many bytes.")
+        int, typer.Option("--max-body", min=0, help="Refuse request bodies larger than this many bytes.")
     ] = DEFAULT_MAX_BODY,
     workers: Annotated[
         int, typer.Option("--workers", help="Queries answered at once, each in its own worker process.")
@@ -109,10 +112,7 @@ def serve_command(
             token=token,
         )
     except OSError as exc:
-        raise StoreError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            hint="choose another --port (0 picks a free one)",
-        ) from exc
+        raise StoreError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint=_listen_hint(exc)) from exc
     if public and not is_loopback(host):
         err_console.print(
             f"warning: listening on {host}: anyone who can reach this machine can query the graph"
@@ -135,3 +135,15 @@ def serve_command(
         err_console.print("stopped")
     finally:
         server.server_close()
+
+
+def _listen_hint(exc: OSError) -> str:
+    """What to do when the server cannot bind: it depends on whether the address or the port is at fault."""
+    if isinstance(exc, socket.gaierror):
+        return "check the --host name, or give an address such as 127.0.0.1"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return ("this machine has no such address: keep the default 127.0.0.1, "
+                "or use --host 0.0.0.0 --public to listen on all of its addresses")
+    if exc.errno == errno.EACCES:
+        return "ports below 1024 need privileges: choose --port 1024 or above (0 picks a free one)"
+    return "choose another --port (0 picks a free one)"
