@@ -141,30 +141,37 @@ def test_a_full_disk_leaves_the_previous_file(
     assert target.read_bytes() != PREVIOUS and target.stat().st_size > 100
 
 
-def test_a_killed_writer_leaves_the_previous_file(tmp_path: Path) -> None:
-    """SIGKILL `parkgraph synth` half-way through a large graph: the old file is untouched."""
-    target = tmp_path / "synthetic.nt"
-    target.write_bytes(PREVIOUS)
+def interrupted_synth(target: Path, signum: int) -> tuple[subprocess.Popen, bytes]:
+    """Start `parkgraph synth` of a large graph into `target`, send `signum` once it is well under
+    way; returns the finished process and its stderr."""
     writer = subprocess.Popen(
         [sys.executable, "-m", "parkgraph.cli", "synth", "--parks", "600", "--residents", "65000", "-o", str(target)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            temp = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+            temp = [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
             if temp and temp[0].stat().st_size > 1_000_000:  # well under way
                 break
             assert writer.poll() is None, "the writer finished before it could be interrupted"
             time.sleep(0.05)
         else:
             pytest.fail("the writer never got going")
-        writer.send_signal(signal.SIGKILL)
-        writer.wait(30)
+        writer.send_signal(signum)
+        _, err = writer.communicate(timeout=30)
     finally:
         if writer.poll() is None:
             writer.kill()
+    return writer, err
+
+
+def test_a_killed_writer_leaves_the_previous_file(tmp_path: Path) -> None:
+    """SIGKILL `parkgraph synth` half-way through a large graph: the old file is untouched."""
+    target = tmp_path / "synthetic.nt"
+    target.write_bytes(PREVIOUS)
+    writer, _ = interrupted_synth(target, signal.SIGKILL)
     assert writer.returncode == -signal.SIGKILL
     assert target.read_bytes() == PREVIOUS
     # What the killed writer leaves is its hidden temporary file, never a half-written target.
@@ -176,26 +183,7 @@ def test_a_terminated_writer_removes_its_temporary_file(tmp_path: Path) -> None:
     exit 143, the old file untouched and no temporary file left behind."""
     target = tmp_path / "synthetic.nt"
     target.write_bytes(PREVIOUS)
-    writer = subprocess.Popen(
-        [sys.executable, "-m", "parkgraph.cli", "synth", "--parks", "600", "--residents", "65000", "-o", str(target)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            temp = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-            if temp and temp[0].stat().st_size > 1_000_000:
-                break
-            assert writer.poll() is None, "the writer finished before it could be interrupted"
-            time.sleep(0.05)
-        else:
-            pytest.fail("the writer never got going")
-        writer.send_signal(signal.SIGTERM)
-        _, err = writer.communicate(timeout=30)
-    finally:
-        if writer.poll() is None:
-            writer.kill()
+    writer, err = interrupted_synth(target, signal.SIGTERM)
     assert writer.returncode == 128 + signal.SIGTERM
     assert b"Traceback" not in err
     assert target.read_bytes() == PREVIOUS
