@@ -562,3 +562,23 @@ def test_whole_network_is_the_same_from_memory_and_the_embedded_store(
     from_memory, from_oxigraph = to_networkx(memory), to_networkx(request.getfixturevalue(store))
     assert from_oxigraph.number_of_nodes() > 30 and from_oxigraph.number_of_edges() > 30
     assert _as_data(from_oxigraph) == _as_data(from_memory)  # nodes, edges with keys, attributes
+
+
+def test_cli_calls_in_one_process_release_the_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CLI call run inside Python (a test, a notebook) lets go of oxigraph:PATH as it returns, so
+    the next call can write it: with the cyclic garbage collector paused, nothing else would free it."""
+    import gc
+
+    location = tmp_path / "db"
+    gc.disable()
+    try:
+        code, _out, err = run(capsys, "query", "--allow-update", "-e", test_query("insert-marker"),
+                              "--store", f"oxigraph:{location}")
+        assert code == 0, err
+        code, out, err = run(capsys, "load", "--store", f"oxigraph:{location}")
+        assert code == 0 and "(was 1)" in out, err
+        code, _out, err = run(capsys, "query", "--allow-update", "-e", test_query("insert-marker"),
+                              "--store", f"oxigraph:{location}")
+        assert code == 0, err
+    finally:
+        gc.enable()

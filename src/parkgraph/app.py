@@ -109,14 +109,30 @@ def open_graph(
 
     if create is None:
         create = bool(options.get("allow_update"))
-    if not data:
-        return ParkGraph.open(store, create=create, **options)
-    if store not in IN_MEMORY:
+    if data and store not in IN_MEMORY:
         raise StoreError(
             f"--data adds files to an in-memory store only, and {store} is not one",
             hint=f"load them once with: parkgraph load --store {store} FILE …, or use --store oxigraph-memory",
         )
-    return ParkGraph.open(store, files=[*paths.default_files(), *data], create=create, **options)
+    files = [*paths.default_files(), *data] if data else None
+    graph = ParkGraph.open(store, files=files, create=create, **options)
+    OPENED.append(graph)
+    return graph
+
+
+# The graphs this CLI call opened; `release_opened` (called as the call ends) lets go of their stores.
+OPENED: list[ParkGraph] = []
+
+
+def release_opened() -> None:
+    """Stop the worker processes of the graphs this CLI call opened and release their stores, so that
+    the same oxigraph:PATH can be opened again at once by a next call in the same Python process."""
+    while OPENED:
+        graph = OPENED.pop()
+        graph.close()
+        release = getattr(graph.store, "release", None)
+        if release is not None:
+            release()
 
 
 # Longest namespace first, so that a namespace inside another gives the more specific prefix.

@@ -9,7 +9,7 @@ import signal
 import sys
 
 from parkgraph import commands
-from parkgraph.app import app, err_console
+from parkgraph.app import app, err_console, release_opened
 from parkgraph.errors import ParkgraphError
 from parkgraph.output import visible
 
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print(visible(f"error: {err}"), markup=False)  # messages may quote data with terminal escapes
         sys.exit(2)
     finally:
+        release_opened()
         signal.signal(signal.SIGTERM, previous)
 
 

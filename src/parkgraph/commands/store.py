@@ -12,7 +12,6 @@ import typer
 from parkgraph import paths
 from parkgraph.app import AllowUrlOption, DataOption, StoreOption, TimeoutOption, app, console, err_console, open_graph
 from parkgraph.errors import RefusedError, StoreError
-from parkgraph.graph import ParkGraph
 from parkgraph.limits import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, DEFAULT_WORKERS
 from parkgraph.serve import DEFAULT_MAX_BODY
 from parkgraph.store import IN_MEMORY
@@ -46,7 +45,7 @@ def load_command(
             hint="use --store oxigraph:PATH (a directory) or --store http(s)://… (a SPARQL server)",
         )
     chosen = list(files) if files else paths.default_files()
-    graph = ParkGraph.open(store)
+    graph = open_graph(store, create=True)
     before = len(graph)
     after = graph.load(chosen)
     names = ", ".join(str(f) for f in chosen)

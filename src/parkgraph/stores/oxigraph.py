@@ -472,6 +472,12 @@ class OxigraphStore:
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"reading {self.where} failed: {exc}") from exc
 
+    def release(self) -> None:
+        """Let go of the RocksDB store now (its lock with it), rather than when this object is
+        collected: a CLI call run inside a Python process (a test, a notebook) may leave the handle
+        in a reference cycle, and the next call on the same path would find it still locked."""
+        self.ox = None  # type: ignore[assignment]
+
     def worker_copy(self) -> OxigraphStore:
         """A read-only handle on the same directory, for a query worker process."""
         return OxigraphStore.read_only_view(self.path)
