@@ -64,6 +64,7 @@ def test_broken_turtle_fails_with_file_and_line(
     assert match, err
     assert abs(int(match.group(1)) - expected_line) <= 1
     assert "FAILED: 1 problem(s) (1 syntax)" in err
+    assert "hint: fix the syntax at the place shown" in err and err.count("hint:") == 1
 
 
 def test_shacl_violation_names_node_and_line(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,6 +44,9 @@ def validate_command(
     counts = {c: len(report.by_check(c)) for c in report.checks if report.by_check(c)}
     summary = ", ".join(f"{n} {c}" for c, n in counts.items())
     err_console.print(f"FAILED: {len(report.problems)} problem(s) ({summary}) in {names}", markup=False)
+    if "syntax" in counts:  # the other checks wait for a graph that parses whole
+        err_console.print("  hint: fix the syntax at the place shown and validate again; SHACL and consistency "
+                          "run once every file parses", markup=False)
     raise typer.Exit(1)
 
 
