@@ -50,6 +50,7 @@ from parkgraph.network_model import (
 )
 from parkgraph.network_terms import Term, Text, term
 from parkgraph.sparql import internal_query
+from parkgraph.syntax import prepare
 
 LANGS = ("ru", "en")
 _RESERVED = {"iri", "label", "label_ru", "label_en", "alt_labels", "class", "class_iri", "class_label", "kind",
@@ -163,8 +164,8 @@ class _Index:
             triples = direct() if direct is not None else _terms(graph.sparql(queries[0]).rows)
             subclasses = graph.sparql(queries[1]).rows
         elif isinstance(graph, Graph):
-            triples = _terms(graph.query(queries[0]))  # type: ignore[arg-type]
-            subclasses = [tuple(r) for r in graph.query(queries[1])]  # type: ignore[arg-type]
+            triples = _terms(graph.query(prepare(queries[0])))  # type: ignore[arg-type]
+            subclasses = [tuple(r) for r in graph.query(prepare(queries[1]))]  # type: ignore[arg-type]
         else:
             raise ParkgraphError(f"cannot build a network from {type(graph).__name__}", hint="pass a ParkGraph")
         return cls(triples, subclasses)
@@ -516,7 +517,7 @@ def _select(graph: ParkGraph | Graph, query: str, bindings: dict[str, Node] | No
     if isinstance(graph, ParkGraph):
         return graph.store.query(query, bindings).rows  # parkgraph's own queries: no syntax check needed
     if isinstance(graph, Graph):
-        return [tuple(r) for r in graph.query(query, initBindings=bindings or {})]
+        return [tuple(r) for r in graph.query(prepare(query), initBindings=bindings or {})]  # parsed under the lock
     raise ParkgraphError(f"cannot build a network from {type(graph).__name__}", hint="pass a ParkGraph")
 
 

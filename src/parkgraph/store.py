@@ -20,7 +20,7 @@ from parkgraph.errors import ParkgraphError, QueryError, StoreError
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.results import QueryResult
-from parkgraph.syntax import prepare
+from parkgraph.syntax import RDFLIB_PARSER, prepare
 
 OXIGRAPH_MEMORY = "oxigraph-memory"
 IN_MEMORY = ("memory", OXIGRAPH_MEMORY)  # stores that live as long as the process: filled from files on opening
@@ -100,7 +100,8 @@ class MemoryStore:
 
     def update(self, sparql: str) -> None:
         try:
-            self.graph.update(sparql)
+            with RDFLIB_PARSER:  # rdflib parses the update text itself
+                self.graph.update(sparql)
         except ParseBaseException as exc:
             raise _syntax_error(exc) from exc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +15,11 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Variable
 
 from parkgraph.errors import QueryError
+
+# rdflib's SPARQL grammar (pyparsing) is not safe to use from two threads at once: concurrent first
+# calls of a parse action can settle on the wrong argument count for good, after which every query
+# fails with a TypeError (serve's handler threads did this). Every rdflib SPARQL parse holds this lock.
+RDFLIB_PARSER = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ def _reach(tree: object, prefixes: dict[str, str]) -> Reach:
 def _analyse(query: str) -> tuple[tuple[str, int, int, str] | None, Reach]:
     """(message, line, column, offending line) of the first syntax error or None, and the query's reach."""
     try:
-        tree = parseQuery(query)
+        with RDFLIB_PARSER:
+            tree = parseQuery(query)
     except ParseBaseException as exc:
         return (str(exc.msg), int(exc.lineno), int(exc.col), str(exc.line)), Reach()
     return None, _reach(tree, _prefixes(tree[0], {}))
@@ -101,7 +108,8 @@ def update_reach(update: str) -> Reach:
         # The grammar allows an empty update, but it does nothing (and rdflib fails on it): say so.
         raise QueryError("the update is empty", hint="write an update such as INSERT DATA { … }")
     try:
-        tree = parseUpdate(update)
+        with RDFLIB_PARSER:
+            tree = parseUpdate(update)
     except ValueError as exc:
         raise QueryError(
             f"SPARQL Update syntax error: {exc}", file="<update>", hint="fix the escape it names"
@@ -198,7 +206,8 @@ def prepare(query: str, namespaces: tuple[tuple[str, str], ...] = ()) -> Query:
     """
     check_query(query)
     try:
-        return translateQuery(parseQuery(query), initNs=dict(namespaces))
+        with RDFLIB_PARSER:
+            return translateQuery(parseQuery(query), initNs=dict(namespaces))
     except ParseBaseException as exc:  # pragma: no cover - check_query caught it already
         raise QueryError(f"SPARQL syntax error: {exc.msg}", line=exc.lineno, column=exc.col) from exc
     except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix

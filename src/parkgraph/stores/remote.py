@@ -48,6 +48,7 @@ from parkgraph.errors import QueryError, StoreError
 from parkgraph.namespaces import PGID, bind_prefixes
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
+from parkgraph.syntax import RDFLIB_PARSER
 
 # The named graph parkgraph uses on servers whose default graph is not a graph of its own.
 PARKGRAPH_GRAPH = str(PGID["graph"])
@@ -327,7 +328,8 @@ class SparqlStore:
         template filled in here (rdflib reads the template, with the query's own prefixes)."""
         select, long_form = construct_as_select(text)
         try:
-            template = prepareQuery(long_form).algebra["template"]
+            with RDFLIB_PARSER:
+                template = prepareQuery(long_form).algebra["template"]
         except ParseException as exc:
             raise QueryError(f"cannot read the CONSTRUCT template: {exc}") from exc
         names, rows = self._select_whole(select)
