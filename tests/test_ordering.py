@@ -197,3 +197,16 @@ def test_an_order_on_a_variable_not_projected_runs_once(
     shown = f"SELECT ?s ?w WHERE {{ ?s <{EX}w> ?w }} ORDER BY DESC(?w) ?s"
     assert [row[0] for row in store.query(shown).rows] == [row[0] for row in rows]
     assert len(sent) == 1 and "ORDER BY" not in sent[0]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_memory_store_orders_as_the_oxigraph_stores(direction: str) -> None:
+    """rdflib sorts language-tagged strings by tag first; the memory store re-sorts its rows so an
+    ORDER BY gives the Oxigraph stores' sequence (labels in both languages interleave by text)."""
+    from parkgraph import ParkGraph
+
+    query = f"SELECT ?l WHERE {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }} ORDER BY {direction}(?l)"
+    memory = [(str(r[0]), r[0].language) for r in ParkGraph.open().sparql(query).rows]
+    oxigraph = [(str(r[0]), r[0].language) for r in ParkGraph.open("oxigraph-memory").sparql(query).rows]
+    assert len(memory) > 100 and {lang for _, lang in memory} == {"en", "ru"}
+    assert memory == oxigraph

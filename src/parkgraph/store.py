@@ -19,6 +19,7 @@ from rdflib.term import Node
 from parkgraph.errors import ParkgraphError, QueryError, StoreError
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
+from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
 from parkgraph.syntax import RDFLIB_PARSER, prepare
 
@@ -86,8 +87,12 @@ class MemoryStore:
         try:
             # Parsing dominates rdflib's cost on small graphs: reuse the translated query.
             prepared = prepare(sparql, tuple((p, str(ns)) for p, ns in self.graph.namespaces()))
-            result = self.graph.query(prepared, initBindings=dict(bindings or {}))
-            return from_rdflib_result(result)
+            result = from_rdflib_result(self.graph.query(prepared, initBindings=dict(bindings or {})))
+            ordered = split_order(sparql)
+            if ordered is not None and result.kind == "select" and all(k.var in result.vars for k in ordered[1]):
+                # rdflib orders language-tagged strings tag first; re-sort (stably) in the Oxigraph stores' order
+                sort_rows(result.rows, result.vars, ordered[1])
+            return result
         except ParseBaseException as exc:
             raise _syntax_error(exc) from exc
         except ParkgraphError:
