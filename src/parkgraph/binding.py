@@ -232,6 +232,18 @@ def projected_variables(query: str) -> set[str] | None:
     return names | set(_VARIABLE.findall(clause))
 
 
+def is_select_star(query: str) -> bool:
+    """True for a `SELECT *` (or `SELECT DISTINCT *`) query."""
+    found = iter(tokens(query))
+    for token in found:
+        if token.kind == "word" and token.text.upper() == "SELECT":
+            following = next(found, None)
+            if following is not None and following.kind == "word" and following.text.upper() in ("DISTINCT", "REDUCED"):
+                following = next(found, None)
+            return following is not None and following.text == "*"
+    return False
+
+
 _PROJECTED_AS = re.compile(r"\bAS\s+[?$](\w+)", re.IGNORECASE)
 _INNERMOST_PARENS = re.compile(r"\([^()]*\)")
 _VARIABLE = re.compile(r"[?$](\w+)")

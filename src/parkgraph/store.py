@@ -16,6 +16,7 @@ from pyparsing import ParseBaseException
 from rdflib import Graph
 from rdflib.term import Node
 
+from parkgraph.binding import is_select_star
 from parkgraph.errors import ParkgraphError, QueryError, StoreError
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
@@ -88,6 +89,11 @@ class MemoryStore:
             # Parsing dominates rdflib's cost on small graphs: reuse the translated query.
             prepared = prepare(sparql, tuple((p, str(ns)) for p, ns in self.graph.namespaces()))
             result = from_rdflib_result(self.graph.query(prepared, initBindings=dict(bindings or {})))
+            if result.kind == "select" and is_select_star(sparql):
+                # rdflib orders SELECT *'s columns as a set iterates (per hash seed); Oxigraph by name
+                columns = sorted(range(len(result.vars)), key=lambda i: result.vars[i])
+                result = QueryResult(kind="select", vars=[result.vars[i] for i in columns],
+                                     rows=[tuple(row[i] for i in columns) for row in result.rows])
             ordered = split_order(sparql)
             if ordered is not None and result.kind == "select" and all(k.var in result.vars for k in ordered[1]):
                 # rdflib orders language-tagged strings tag first; re-sort (stably) in the Oxigraph stores' order
