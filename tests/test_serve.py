@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -23,15 +26,15 @@ from test_stores import test_query
 
 from parkgraph import ParkGraph, paths
 from parkgraph.errors import StoreError
-from parkgraph.serve import SparqlServer, negotiate
+from parkgraph.serve import FORM, SparqlServer, negotiate
 from parkgraph.store import MemoryStore, open_store
 from parkgraph.stores.oxigraph import OxigraphStore
 
 SELECT_JSON = "application/sparql-results+json"
 
 
-def start(graph: ParkGraph, allow_update: bool = False) -> tuple[SparqlServer, threading.Thread]:
-    server = SparqlServer(graph, "127.0.0.1", 0, allow_update=allow_update)
+def start(graph: ParkGraph, allow_update: bool = False, **options: object) -> tuple[SparqlServer, threading.Thread]:
+    server = SparqlServer(graph, "127.0.0.1", 0, allow_update=allow_update, **options)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread
@@ -205,6 +208,69 @@ def test_allow_update(writable: str, how: str) -> None:
                                  headers={"Content-Type": "application/sparql-update"}, timeout=30)
     assert response.status_code in (200, 204)
     assert requests.get(writable, params=ask, headers={"Accept": SELECT_JSON}, timeout=30).json()["boolean"] is True
+
+
+# -- request bodies on a kept-alive connection ----------------------------------------------------
+
+
+def connection(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+
+
+def ask_on(conn: http.client.HTTPConnection, path: str) -> bool:
+    """An ASK sent by GET on an already used connection: it must be answered as the next request."""
+    conn.request("GET", f"{path}?query={quote(test_query('sco-exists'))}", headers={"Accept": SELECT_JSON})
+    response = conn.getresponse()
+    body = response.read()
+    assert response.status == 200, body
+    return json.loads(body)["boolean"]
+
+
+@pytest.mark.parametrize(
+    "media, parts",
+    [(FORM, [b"query=", quote(test_query("sco-exists")).encode()]),
+     ("application/sparql-query", [test_query("sco-exists").encode()[:7], test_query("sco-exists").encode()[7:]])],
+)
+def test_chunked_request_body_then_another_request(endpoint: str, media: str, parts: list[bytes]) -> None:
+    """A chunked POST body is decoded (RFC 9112) and the next request on the connection is answered."""
+    conn = connection(endpoint)
+    path = urlsplit(endpoint).path
+    conn.request("POST", path, body=iter(parts), encode_chunked=True,
+                 headers={"Content-Type": media, "Accept": SELECT_JSON})
+    response = conn.getresponse()
+    assert response.status == 200 and json.loads(response.read())["boolean"] is True
+    assert ask_on(conn, path) is True
+    conn.close()
+
+
+def test_unknown_path_reads_the_body_before_answering(endpoint: str) -> None:
+    """A POST answered 404 has its body read, so the next request is not read from the middle of it."""
+    conn = connection(endpoint)
+    conn.request("POST", "/nothing", body=b"query=ASK%7B%7D", headers={"Content-Type": FORM})
+    response = conn.getresponse()
+    assert response.status == 404 and b"no such endpoint" in response.read()
+    assert ask_on(conn, urlsplit(endpoint).path) is True
+    conn.close()
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_closes() -> None:
+    server, thread = start(ParkGraph(MemoryStore()), max_body=100)
+    try:
+        parts = urlsplit(server.url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+            head = (f"POST {parts.path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n")
+            sock.sendall(head.encode() + b"40\r\n" + b"#" * 64 + b"\r\n" + b"40\r\n" + b"#" * 64 + b"\r\n0\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):  # the server closes the connection after its answer
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 413 ") and answer.count(b"HTTP/1.1") == 1
+        assert b"Connection: close" in answer and b"limit of 100" in answer
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
 
 
 def test_negotiate() -> None:
