@@ -104,6 +104,15 @@ def test_sparqlwrapper_ask_and_construct(endpoint: str, graph: ParkGraph) -> Non
     assert len(served) > 0
 
 
+def test_sparqlwrapper_default_construct_is_rdf_xml(endpoint: str, graph: ParkGraph) -> None:
+    """SPARQLWrapper asks a CONSTRUCT as application/rdf+xml unless told otherwise (as does rdflib's SPARQLStore)."""
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(test_query("types"))
+    served = client.query().convert()  # an rdflib Graph parsed from RDF/XML
+    assert isinstance(served, Graph) and len(served) > 0
+    assert to_isomorphic(served) == to_isomorphic(graph.sparql(test_query("types")).graph)
+
+
 def test_sparqlwrapper_csv(endpoint: str, graph: ParkGraph) -> None:
     client = SPARQLWrapper(endpoint)
     client.setQuery(test_query("people"))
@@ -143,7 +152,9 @@ def test_content_negotiation_select(endpoint: str, graph: ParkGraph, accept: str
 
 
 @pytest.mark.parametrize(
-    "accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt")]
+    "accept, fmt",
+    [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt"),
+     ("application/rdf+xml", "xml")],
 )
 def test_content_negotiation_graph(endpoint: str, graph: ParkGraph, accept: str, fmt: str) -> None:
     response = requests.post(
@@ -153,6 +164,11 @@ def test_content_negotiation_graph(endpoint: str, graph: ParkGraph, accept: str,
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
     served = Graph().parse(data=response.content, format=fmt)
     assert to_isomorphic(served) == to_isomorphic(graph.sparql(test_query("types")).graph)
+    if fmt == "xml":  # the same graph as the default (Turtle) answer
+        turtle = requests.post(endpoint, data=test_query("types").encode(),
+                               headers={"Content-Type": "application/sparql-query"}, timeout=30)
+        assert turtle.headers["Content-Type"].startswith("text/turtle")
+        assert to_isomorphic(served) == to_isomorphic(Graph().parse(data=turtle.content, format="turtle"))
 
 
 def test_form_post_ask(endpoint: str) -> None:

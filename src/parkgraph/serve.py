@@ -2,7 +2,7 @@
 
 GET /sparql?query=…, POST form (query= or update=), POST application/sparql-query and
 application/sparql-update. SELECT/ASK answers in SPARQL JSON, XML, CSV or TSV and
-CONSTRUCT/DESCRIBE graphs in Turtle, JSON-LD or N-Triples, as the Accept header asks.
+CONSTRUCT/DESCRIBE graphs in Turtle, JSON-LD, N-Triples or RDF/XML, as the Accept header asks.
 Updates are refused (403) unless the server was started with allow_update, and then need the bearer
 token if one was set (401). Queries run in worker processes with a time limit (503 when stopped) and
 a cap on the answer's size (422); request bodies above a limit get 413; SERVICE and LOAD reach only
@@ -44,6 +44,7 @@ GRAPH_TYPES = {
     "application/ld+json": "json-ld",
     "application/n-triples": "nt",
     "text/plain": "nt",
+    "application/rdf+xml": "xml",  # SPARQLWrapper's default for CONSTRUCT, and rdflib's SPARQLStore's
 }
 FORM = "application/x-www-form-urlencoded"
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes of a POSTed query or update
