@@ -187,6 +187,33 @@ def test_not_acceptable_and_unknown_path(endpoint: str) -> None:
     assert missing.status_code == 400 and "query" in missing.text
 
 
+@pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize("how", ["GET", "form", "body"])
+def test_dataset_parameters_are_refused(endpoint: str, param: str, how: str) -> None:
+    """default-graph-uri / named-graph-uri cannot be honoured (the stores query the union of their graphs):
+    400 rather than an answer over every triple, even when the named graph is empty."""
+    ask = test_query("sco-exists")
+    dataset = {param: "http://example.org/no-such-graph"}
+    headers = {"Accept": SELECT_JSON}
+    if how == "GET":
+        response = requests.get(endpoint, params={"query": ask, **dataset}, headers=headers, timeout=30)
+    elif how == "form":
+        response = requests.post(endpoint, data={"query": ask, **dataset}, headers=headers, timeout=30)
+    else:  # the protocol puts them in the URL when the query is the body
+        response = requests.post(endpoint, params=dataset, data=ask.encode(), timeout=30,
+                                 headers={**headers, "Content-Type": "application/sparql-query"})
+    assert response.status_code == 400, response.text
+    assert f"does not take {param}" in response.text and "GRAPH" in response.text
+
+
+def test_using_graph_uri_is_refused_on_updates(writable: str) -> None:
+    response = requests.post(writable, data={"update": test_query("insert-marker"),
+                                             "using-graph-uri": "http://example.org/g"}, timeout=30)
+    assert response.status_code == 400 and "does not take using-graph-uri" in response.text
+    ask = {"query": test_query("marker-exists")}
+    assert requests.get(writable, params=ask, headers={"Accept": SELECT_JSON}, timeout=30).json()["boolean"] is False
+
+
 def test_syntax_error_is_400_with_position(endpoint: str) -> None:
     response = requests.get(endpoint, params={"query": "SELECT ?x WHERE { ?x ?y }"}, timeout=30)
     assert response.status_code == 400

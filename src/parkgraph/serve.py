@@ -6,7 +6,8 @@ CONSTRUCT/DESCRIBE graphs in Turtle, JSON-LD, N-Triples or RDF/XML, as the Accep
 Updates are refused (403) unless the server was started with allow_update, and then need the bearer
 token if one was set (401). Queries run in worker processes with a time limit (503 when stopped) and
 a cap on the answer's size (422); request bodies above a limit get 413; SERVICE and LOAD reach only
-allow-listed URLs (403). See SECURITY.md.
+allow-listed URLs (403). The protocol's default-graph-uri and named-graph-uri (and
+using-…) parameters are refused (400): every store answers over the union of its graphs. See SECURITY.md.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from rdflib.query import Result
 from rdflib.term import Variable
@@ -47,6 +48,8 @@ GRAPH_TYPES = {
     "application/rdf+xml": "xml",  # SPARQLWrapper's default for CONSTRUCT, and rdflib's SPARQLStore's
 }
 FORM = "application/x-www-form-urlencoded"
+# The protocol's dataset parameters: refused, since every store answers over the union of its graphs.
+DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes of a POSTed query or update
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
@@ -239,8 +242,23 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self._bad_framing("the chunked request body's trailer does not end")
         return None
 
+    def _dataset_refused(self, *queries: str) -> bool:
+        """Answer 400 if the request names a dataset (default-graph-uri, …), which this endpoint cannot honour."""
+        keys = {key for query in queries for key, _ in parse_qsl(query, keep_blank_values=True)}
+        given = sorted(keys.intersection(DATASET_PARAMS))
+        if not given:
+            return False
+        self._error(
+            HTTPStatus.BAD_REQUEST,
+            f"this endpoint serves one dataset and does not take {' or '.join(given)}; "
+            "leave it out and name a graph with GRAPH in the query (or the update) if needed",
+        )
+        return True
+
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         if self._read_body() is None or not self._path_ok():  # a GET may carry a body too: it is read and ignored
+            return
+        if self._dataset_refused(urlsplit(self.path).query):
             return
         params = parse_qs(urlsplit(self.path).query)
         if "update" in params:
@@ -259,6 +277,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
             return
         body = raw.decode("utf-8", errors="replace")
         media = (self.headers.get("Content-Type") or FORM).split(";")[0].strip().lower()
+        if self._dataset_refused(urlsplit(self.path).query, body if media == FORM else ""):
+            return
         if media == "application/sparql-query":
             self._query(body)
         elif media == "application/sparql-update":
