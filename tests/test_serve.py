@@ -394,3 +394,30 @@ def test_a_parkgraph_endpoint_is_a_store_too(graph: ParkGraph) -> None:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+def test_a_remote_store_updates_a_token_endpoint_with_parkgraph_sparql_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`parkgraph serve --allow-update --token T` as a store: PARKGRAPH_SPARQL_TOKEN is sent as a bearer token;
+    without it the refusal's hint names the variable."""
+    for name in ("USER", "PASSWORD", "AUTH", "TOKEN"):
+        monkeypatch.delenv(f"PARKGRAPH_SPARQL_{name}", raising=False)
+    target = ParkGraph(MemoryStore())
+    server, thread = start(target, allow_update=True, token="s3cret")
+    try:
+        with pytest.raises(StoreError) as refused:
+            open_store(server.url).update(test_query("insert-marker"))
+        assert "401" in str(refused.value) and "PARKGRAPH_SPARQL_TOKEN" in refused.value.hint
+        assert len(target) == 0
+        monkeypatch.setenv("PARKGRAPH_SPARQL_TOKEN", "wrong")
+        with pytest.raises(StoreError) as wrong:
+            open_store(server.url).update(test_query("insert-marker"))
+        assert "PARKGRAPH_SPARQL_TOKEN was refused" in wrong.value.hint and len(target) == 0
+        monkeypatch.setenv("PARKGRAPH_SPARQL_TOKEN", "s3cret")
+        remote = open_store(server.url)
+        remote.update(test_query("insert-marker"))
+        assert remote.query(test_query("marker-exists")).boolean is True
+        assert "s3cret" not in repr(remote.session.auth)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
