@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -23,15 +26,15 @@ from test_stores import test_query
 
 from parkgraph import ParkGraph, paths
 from parkgraph.errors import StoreError
-from parkgraph.serve import SparqlServer, negotiate
+from parkgraph.serve import FORM, SparqlServer, negotiate
 from parkgraph.store import MemoryStore, open_store
 from parkgraph.stores.oxigraph import OxigraphStore
 
 SELECT_JSON = "application/sparql-results+json"
 
 
-def start(graph: ParkGraph, allow_update: bool = False) -> tuple[SparqlServer, threading.Thread]:
-    server = SparqlServer(graph, "127.0.0.1", 0, allow_update=allow_update)
+def start(graph: ParkGraph, allow_update: bool = False, **options: object) -> tuple[SparqlServer, threading.Thread]:
+    server = SparqlServer(graph, "127.0.0.1", 0, allow_update=allow_update, **options)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, thread
@@ -101,6 +104,15 @@ def test_sparqlwrapper_ask_and_construct(endpoint: str, graph: ParkGraph) -> Non
     assert len(served) > 0
 
 
+def test_sparqlwrapper_default_construct_is_rdf_xml(endpoint: str, graph: ParkGraph) -> None:
+    """SPARQLWrapper asks a CONSTRUCT as application/rdf+xml unless told otherwise (as does rdflib's SPARQLStore)."""
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(test_query("types"))
+    served = client.query().convert()  # an rdflib Graph parsed from RDF/XML
+    assert isinstance(served, Graph) and len(served) > 0
+    assert to_isomorphic(served) == to_isomorphic(graph.sparql(test_query("types")).graph)
+
+
 def test_sparqlwrapper_csv(endpoint: str, graph: ParkGraph) -> None:
     client = SPARQLWrapper(endpoint)
     client.setQuery(test_query("people"))
@@ -140,7 +152,9 @@ def test_content_negotiation_select(endpoint: str, graph: ParkGraph, accept: str
 
 
 @pytest.mark.parametrize(
-    "accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt")]
+    "accept, fmt",
+    [("text/turtle", "turtle"), ("application/ld+json", "json-ld"), ("application/n-triples", "nt"),
+     ("application/rdf+xml", "xml")],
 )
 def test_content_negotiation_graph(endpoint: str, graph: ParkGraph, accept: str, fmt: str) -> None:
     response = requests.post(
@@ -150,6 +164,11 @@ def test_content_negotiation_graph(endpoint: str, graph: ParkGraph, accept: str,
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
     served = Graph().parse(data=response.content, format=fmt)
     assert to_isomorphic(served) == to_isomorphic(graph.sparql(test_query("types")).graph)
+    if fmt == "xml":  # the same graph as the default (Turtle) answer
+        turtle = requests.post(endpoint, data=test_query("types").encode(),
+                               headers={"Content-Type": "application/sparql-query"}, timeout=30)
+        assert turtle.headers["Content-Type"].startswith("text/turtle")
+        assert to_isomorphic(served) == to_isomorphic(Graph().parse(data=turtle.content, format="turtle"))
 
 
 def test_form_post_ask(endpoint: str) -> None:
@@ -166,6 +185,33 @@ def test_not_acceptable_and_unknown_path(endpoint: str) -> None:
     assert elsewhere.status_code == 404
     missing = requests.get(endpoint, timeout=30)
     assert missing.status_code == 400 and "query" in missing.text
+
+
+@pytest.mark.parametrize("param", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize("how", ["GET", "form", "body"])
+def test_dataset_parameters_are_refused(endpoint: str, param: str, how: str) -> None:
+    """default-graph-uri / named-graph-uri cannot be honoured (the stores query the union of their graphs):
+    400 rather than an answer over every triple, even when the named graph is empty."""
+    ask = test_query("sco-exists")
+    dataset = {param: "http://example.org/no-such-graph"}
+    headers = {"Accept": SELECT_JSON}
+    if how == "GET":
+        response = requests.get(endpoint, params={"query": ask, **dataset}, headers=headers, timeout=30)
+    elif how == "form":
+        response = requests.post(endpoint, data={"query": ask, **dataset}, headers=headers, timeout=30)
+    else:  # the protocol puts them in the URL when the query is the body
+        response = requests.post(endpoint, params=dataset, data=ask.encode(), timeout=30,
+                                 headers={**headers, "Content-Type": "application/sparql-query"})
+    assert response.status_code == 400, response.text
+    assert f"does not take {param}" in response.text and "GRAPH" in response.text
+
+
+def test_using_graph_uri_is_refused_on_updates(writable: str) -> None:
+    response = requests.post(writable, data={"update": test_query("insert-marker"),
+                                             "using-graph-uri": "http://example.org/g"}, timeout=30)
+    assert response.status_code == 400 and "does not take using-graph-uri" in response.text
+    ask = {"query": test_query("marker-exists")}
+    assert requests.get(writable, params=ask, headers={"Accept": SELECT_JSON}, timeout=30).json()["boolean"] is False
 
 
 def test_syntax_error_is_400_with_position(endpoint: str) -> None:
@@ -205,6 +251,69 @@ def test_allow_update(writable: str, how: str) -> None:
                                  headers={"Content-Type": "application/sparql-update"}, timeout=30)
     assert response.status_code in (200, 204)
     assert requests.get(writable, params=ask, headers={"Accept": SELECT_JSON}, timeout=30).json()["boolean"] is True
+
+
+# -- request bodies on a kept-alive connection ----------------------------------------------------
+
+
+def connection(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+
+
+def ask_on(conn: http.client.HTTPConnection, path: str) -> bool:
+    """An ASK sent by GET on an already used connection: it must be answered as the next request."""
+    conn.request("GET", f"{path}?query={quote(test_query('sco-exists'))}", headers={"Accept": SELECT_JSON})
+    response = conn.getresponse()
+    body = response.read()
+    assert response.status == 200, body
+    return json.loads(body)["boolean"]
+
+
+@pytest.mark.parametrize(
+    "media, parts",
+    [(FORM, [b"query=", quote(test_query("sco-exists")).encode()]),
+     ("application/sparql-query", [test_query("sco-exists").encode()[:7], test_query("sco-exists").encode()[7:]])],
+)
+def test_chunked_request_body_then_another_request(endpoint: str, media: str, parts: list[bytes]) -> None:
+    """A chunked POST body is decoded (RFC 9112) and the next request on the connection is answered."""
+    conn = connection(endpoint)
+    path = urlsplit(endpoint).path
+    conn.request("POST", path, body=iter(parts), encode_chunked=True,
+                 headers={"Content-Type": media, "Accept": SELECT_JSON})
+    response = conn.getresponse()
+    assert response.status == 200 and json.loads(response.read())["boolean"] is True
+    assert ask_on(conn, path) is True
+    conn.close()
+
+
+def test_unknown_path_reads_the_body_before_answering(endpoint: str) -> None:
+    """A POST answered 404 has its body read, so the next request is not read from the middle of it."""
+    conn = connection(endpoint)
+    conn.request("POST", "/nothing", body=b"query=ASK%7B%7D", headers={"Content-Type": FORM})
+    response = conn.getresponse()
+    assert response.status == 404 and b"no such endpoint" in response.read()
+    assert ask_on(conn, urlsplit(endpoint).path) is True
+    conn.close()
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_closes() -> None:
+    server, thread = start(ParkGraph(MemoryStore()), max_body=100)
+    try:
+        parts = urlsplit(server.url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+            head = (f"POST {parts.path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n")
+            sock.sendall(head.encode() + b"40\r\n" + b"#" * 64 + b"\r\n" + b"40\r\n" + b"#" * 64 + b"\r\n0\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):  # the server closes the connection after its answer
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 413 ") and answer.count(b"HTTP/1.1") == 1
+        assert b"Connection: close" in answer and b"limit of 100" in answer
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
 
 
 def test_negotiate() -> None:
@@ -281,6 +390,33 @@ def test_a_parkgraph_endpoint_is_a_store_too(graph: ParkGraph) -> None:
         assert remote.load(paths.default_files()) == len(graph)
         assert remote.query(test_query("people")).rows == rows(graph, "people")
         assert remote.query(test_query("sco-exists")).boolean is True
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_a_remote_store_updates_a_token_endpoint_with_parkgraph_sparql_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`parkgraph serve --allow-update --token T` as a store: PARKGRAPH_SPARQL_TOKEN is sent as a bearer token;
+    without it the refusal's hint names the variable."""
+    for name in ("USER", "PASSWORD", "AUTH", "TOKEN"):
+        monkeypatch.delenv(f"PARKGRAPH_SPARQL_{name}", raising=False)
+    target = ParkGraph(MemoryStore())
+    server, thread = start(target, allow_update=True, token="s3cret")
+    try:
+        with pytest.raises(StoreError) as refused:
+            open_store(server.url).update(test_query("insert-marker"))
+        assert "401" in str(refused.value) and "PARKGRAPH_SPARQL_TOKEN" in refused.value.hint
+        assert len(target) == 0
+        monkeypatch.setenv("PARKGRAPH_SPARQL_TOKEN", "wrong")
+        with pytest.raises(StoreError) as wrong:
+            open_store(server.url).update(test_query("insert-marker"))
+        assert "PARKGRAPH_SPARQL_TOKEN was refused" in wrong.value.hint and len(target) == 0
+        monkeypatch.setenv("PARKGRAPH_SPARQL_TOKEN", "s3cret")
+        remote = open_store(server.url)
+        remote.update(test_query("insert-marker"))
+        assert remote.query(test_query("marker-exists")).boolean is True
+        assert "s3cret" not in repr(remote.session.auth)
     finally:
         server.shutdown()
         server.server_close()

@@ -2,11 +2,12 @@
 
 GET /sparql?query=…, POST form (query= or update=), POST application/sparql-query and
 application/sparql-update. SELECT/ASK answers in SPARQL JSON, XML, CSV or TSV and
-CONSTRUCT/DESCRIBE graphs in Turtle, JSON-LD or N-Triples, as the Accept header asks.
+CONSTRUCT/DESCRIBE graphs in Turtle, JSON-LD, N-Triples or RDF/XML, as the Accept header asks.
 Updates are refused (403) unless the server was started with allow_update, and then need the bearer
 token if one was set (401). Queries run in worker processes with a time limit (503 when stopped) and
 a cap on the answer's size (422); request bodies above a limit get 413; SERVICE and LOAD reach only
-allow-listed URLs (403). See SECURITY.md.
+allow-listed URLs (403). The protocol's default-graph-uri and named-graph-uri (and
+using-…) parameters are refused (400): every store answers over the union of its graphs. See SECURITY.md.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from rdflib.query import Result
 from rdflib.term import Variable
@@ -44,8 +45,11 @@ GRAPH_TYPES = {
     "application/ld+json": "json-ld",
     "application/n-triples": "nt",
     "text/plain": "nt",
+    "application/rdf+xml": "xml",  # SPARQLWrapper's default for CONSTRUCT, and rdflib's SPARQLStore's
 }
 FORM = "application/x-www-form-urlencoded"
+# The protocol's dataset parameters: refused, since every store answers over the union of its graphs.
+DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes of a POSTed query or update
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
@@ -153,6 +157,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", media)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Vary", "Accept")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -166,8 +172,93 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self._error(HTTPStatus.NOT_FOUND, f"no such endpoint: {self.path}; the SPARQL endpoint is /sparql")
         return False
 
+    def _too_large(self, size: str) -> None:
+        self.close_connection = True  # the rest of the body is not read: do not reuse the connection
+        self._error(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"the request body has {size} bytes, more than this endpoint's limit of {self.server.max_body:,}",
+        )
+
+    def _bad_framing(self, message: str) -> None:
+        self.close_connection = True  # where the next request starts is unknown
+        self._error(HTTPStatus.BAD_REQUEST, message)
+
+    def _read_body(self) -> bytes | None:
+        """The request body, read whole before any answer so that a kept-alive connection stays in step.
+
+        Content-Length or chunked transfer coding (RFC 9112, 7.1), within --max-body. None once an error has
+        been answered; then the connection is closed rather than the rest of the body read.
+        """
+        coding = self.headers.get("Transfer-Encoding")
+        if coding is not None:
+            if coding.strip().lower() != "chunked":
+                self.close_connection = True
+                self._error(HTTPStatus.NOT_IMPLEMENTED, f"unsupported Transfer-Encoding {coding}; send chunked or "
+                            "Content-Length")
+                return None
+            return self._read_chunked()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._bad_framing("the Content-Length header is not a valid length")
+            return None
+        if length > self.server.max_body:
+            self._too_large(f"{length:,}")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _read_chunked(self) -> bytes | None:
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(1026)
+            if not line.endswith(b"\n"):
+                self._bad_framing("the chunked request body is cut short or has a chunk-size line over 1 KiB")
+                return None
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                size = -1
+            if size < 0:
+                self._bad_framing(f"the chunked request body has an invalid chunk size {line.strip()[:40]!r}")
+                return None
+            if size == 0:
+                break
+            if len(body) + size > self.server.max_body:
+                self._too_large(f"more than {len(body) + size:,}")
+                return None
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                self._bad_framing("the chunked request body is cut short or a chunk is longer than its size")
+                return None
+            body += chunk
+        for _ in range(100):  # trailer fields, ignored, up to the empty line
+            line = self.rfile.readline(8194)
+            if line in (b"\r\n", b"\n"):
+                return bytes(body)
+            if not line.endswith(b"\n"):
+                break
+        self._bad_framing("the chunked request body's trailer does not end")
+        return None
+
+    def _dataset_refused(self, *queries: str) -> bool:
+        """Answer 400 if the request names a dataset (default-graph-uri, …), which this endpoint cannot honour."""
+        keys = {key for query in queries for key, _ in parse_qsl(query, keep_blank_values=True)}
+        given = sorted(keys.intersection(DATASET_PARAMS))
+        if not given:
+            return False
+        self._error(
+            HTTPStatus.BAD_REQUEST,
+            f"this endpoint serves one dataset and does not take {' or '.join(given)}; "
+            "leave it out and name a graph with GRAPH in the query (or the update) if needed",
+        )
+        return True
+
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        if not self._path_ok():
+        if self._read_body() is None or not self._path_ok():  # a GET may carry a body too: it is read and ignored
+            return
+        if self._dataset_refused(urlsplit(self.path).query):
             return
         params = parse_qs(urlsplit(self.path).query)
         if "update" in params:
@@ -181,25 +272,13 @@ class SparqlHandler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-        if not self._path_ok():
+        raw = self._read_body()
+        if raw is None or not self._path_ok():
             return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self.close_connection = True
-            self._error(HTTPStatus.BAD_REQUEST, "the Content-Length header is not a valid length")
-            return
-        if length > self.server.max_body:
-            self.close_connection = True  # the body is not read: do not reuse the connection
-            self._error(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"the request body has {length:,} bytes, more than this endpoint's limit of {self.server.max_body:,}",
-            )
-            return
-        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        body = raw.decode("utf-8", errors="replace")
         media = (self.headers.get("Content-Type") or FORM).split(";")[0].strip().lower()
+        if self._dataset_refused(urlsplit(self.path).query, body if media == FORM else ""):
+            return
         if media == "application/sparql-query":
             self._query(body)
         elif media == "application/sparql-update":

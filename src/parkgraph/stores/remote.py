@@ -15,7 +15,8 @@ are removed before the URL is used:
   union of every graph, its own system graphs included;
   any other server: the query URL for updates too and SPARQL `INSERT DATA` for loading.
 - Credentials come from PARKGRAPH_SPARQL_USER / PARKGRAPH_SPARQL_PASSWORD (Digest auth, or
-  Basic with PARKGRAPH_SPARQL_AUTH=basic), never from the URL.
+  Basic with PARKGRAPH_SPARQL_AUTH=basic), or PARKGRAPH_SPARQL_TOKEN (sent as `Authorization:
+  Bearer TOKEN`, e.g. for `parkgraph serve --token`; it wins over a user), never from the URL.
 
 Capped answers: a server may cut a result at its row cap (Virtuoso's ResultSetMaxRows, 10,000
 by default, announced by an `X-SPARQL-MaxRows` header). When a SELECT answer carries that
@@ -179,7 +180,24 @@ def fill_template(template: list[tuple[Node, Node, Node]], names: list[str],
     return graph
 
 
+class BearerAuth(requests.auth.AuthBase):
+    """`Authorization: Bearer TOKEN` on every request (requests drops it on a redirect to another host)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "<BearerAuth>"  # never the token
+
+
 def _auth_from_env() -> requests.auth.AuthBase | None:
+    token = os.environ.get("PARKGRAPH_SPARQL_TOKEN", "").strip()
+    if token:
+        return BearerAuth(token)
     user = os.environ.get("PARKGRAPH_SPARQL_USER")
     if not user:
         return None
@@ -264,8 +282,7 @@ class SparqlStore:
         if response.status_code in (401, 403):
             raise StoreError(
                 f"the server at {url} refused the {what} ({response.status_code} {response.reason})",
-                hint="set PARKGRAPH_SPARQL_USER and PARKGRAPH_SPARQL_PASSWORD to a user allowed to write "
-                "(on Virtuoso: a user with the SPARQL_UPDATE role, e.g. dba)",
+                hint=_refusal_hint(response, self.session.auth),
             )
         if response.status_code == 400:
             raise QueryError(
@@ -447,6 +464,18 @@ def _parse_results(response: requests.Response) -> Result:
             f"the server's answer is not SPARQL JSON results: {exc}",
             hint="is the store URL the server's SPARQL query endpoint?",
         ) from exc
+
+
+def _refusal_hint(response: requests.Response, auth: requests.auth.AuthBase | None) -> str:
+    """What to set after a 401/403: a token if the server asked for Bearer auth, else a user."""
+    challenge = response.headers.get("WWW-Authenticate", "")
+    if response.status_code == 401 and "bearer" in challenge.lower():
+        if isinstance(auth, BearerAuth):
+            return "the token in PARKGRAPH_SPARQL_TOKEN was refused: set it to the server's (parkgraph serve --token)"
+        return ("the server wants a bearer token: set PARKGRAPH_SPARQL_TOKEN to it (parkgraph serve's --token); "
+                "it is sent as 'Authorization: Bearer TOKEN'")
+    return ("set PARKGRAPH_SPARQL_USER and PARKGRAPH_SPARQL_PASSWORD to a user allowed to write "
+            "(on Virtuoso: a user with the SPARQL_UPDATE role, e.g. dba)")
 
 
 def _server_message(response: requests.Response) -> str:
