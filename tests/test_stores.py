@@ -638,3 +638,16 @@ def test_select_star_columns_are_sorted_by_name_on_every_store() -> None:
                               env={**os.environ, "PYTHONHASHSEED": str(seed)})
         assert done.returncode == 0, done.stderr
         assert done.stdout.split() == ["True", "True"], (seed, done.stdout)
+
+
+def test_leaving_with_releases_an_oxigraph_store(tmp_path: Path) -> None:
+    """`with ParkGraph.open("oxigraph:PATH") as pg:` lets go of the store (its lock) at the end of the
+    block, so the path can be opened for writing again at once; the old handle then says so."""
+    location = f"oxigraph:{tmp_path / 'db'}"
+    with ParkGraph.open(location, seed=True) as first:
+        count = len(first)
+    writer = ParkGraph.open(location, allow_update=True)
+    writer.update("INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }")
+    assert len(writer) == count + 1
+    with pytest.raises(StoreError, match="was released"):
+        first.sparql("ASK { ?s ?p ?o }")

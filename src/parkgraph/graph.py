@@ -129,7 +129,12 @@ class ParkGraph:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Stop the worker processes and release an oxigraph:PATH store (its lock), so the same
+        path can be opened again at once; the graph is not usable after the block."""
         self.close()
+        release = getattr(self.store, "release", None)
+        if release is not None:
+            release()
 
     def query(self, name: str, lang: str = "en", **params: object) -> QueryResult:
         """Run the named query `name` (see `queries()`), labels in `lang`, parameters as keywords.

@@ -189,6 +189,23 @@ def holds_store(path: Path) -> bool:
     return (path / "CURRENT").is_file()
 
 
+class _Released:
+    """Stands in for a released pyoxigraph store: any use says so, instead of an AttributeError."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def __getattr__(self, name: str) -> object:
+        raise StoreError(f"the store at {self.where} was released (its `with` block ended)",
+                         hint="open it again: ParkGraph.open(\"oxigraph:PATH\")")
+
+    def __len__(self) -> int:
+        return len(self.__getattr__("len"))  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.__getattr__("iter"))  # type: ignore[call-overload]
+
+
 class OxigraphStore:
     """An on-disk Oxigraph database. Queries see the union of its graphs, so TriG loads count too.
 
@@ -476,7 +493,7 @@ class OxigraphStore:
         """Let go of the RocksDB store now (its lock with it), rather than when this object is
         collected: a CLI call run inside a Python process (a test, a notebook) may leave the handle
         in a reference cycle, and the next call on the same path would find it still locked."""
-        self.ox = None  # type: ignore[assignment]
+        self.ox = _Released(self.where)  # type: ignore[assignment]
 
     def worker_copy(self) -> OxigraphStore:
         """A read-only handle on the same directory, for a query worker process."""
