@@ -651,3 +651,12 @@ def test_leaving_with_releases_an_oxigraph_store(tmp_path: Path) -> None:
     assert len(writer) == count + 1
     with pytest.raises(StoreError, match="was released"):
         first.sparql("ASK { ?s ?p ?o }")
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph-memory"])
+def test_parkgraphs_prefixes_work_from_python_on_every_store(store: str) -> None:
+    """`pg.sparql("… pg:Plan …")` without PREFIX lines: rdflib knew the prefixes, Oxigraph did not."""
+    graph = ParkGraph.open(store)
+    rows = graph.sparql("SELECT ?s WHERE { ?s a pg:Plan }").rows
+    assert rows and rows == ParkGraph.open().sparql(
+        "PREFIX pg: <https://w3id.org/parkgraph/ontology#> SELECT ?s WHERE { ?s a pg:Plan }").rows

@@ -11,7 +11,7 @@ from rdflib.term import Node
 from parkgraph import paths
 from parkgraph.errors import ResultTooLarge
 from parkgraph.limits import QueryPool
-from parkgraph.named import NamedQuery, all_queries, load_query
+from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query
 from parkgraph.policy import READ_ONLY, Policy
 from parkgraph.results import QueryResult
 from parkgraph.store import IN_MEMORY, Store, open_store
@@ -97,6 +97,7 @@ class ParkGraph:
         QueryTimeout past the time limit and ResultTooLarge past `max_rows`.
         """
         check_query(query)  # the same syntax errors, with line and column, on every store
+        query = add_known_prefixes(query)  # pg:, schema:, pgorg: … work on every store, not only rdflib's
         for name, value in (bindings or {}).items():
             check_text(str(value), f"the value bound to ?{name}", located=False)
         self.policy.check_query(query)
