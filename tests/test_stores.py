@@ -660,3 +660,19 @@ def test_parkgraphs_prefixes_work_from_python_on_every_store(store: str) -> None
     rows = graph.sparql("SELECT ?s WHERE { ?s a pg:Plan }").rows
     assert rows and rows == ParkGraph.open().sparql(
         "PREFIX pg: <https://w3id.org/parkgraph/ontology#> SELECT ?s WHERE { ?s a pg:Plan }").rows
+
+
+def test_small_api_mistakes_get_clear_answers(tmp_path: Path) -> None:
+    """A missing column names the columns; load() takes one path as well as a list; repr never fails."""
+    graph = ParkGraph.open()
+    result = graph.sparql("SELECT ?s ?t WHERE { ?s a ?t } LIMIT 1")
+    with pytest.raises(QueryError, match="no column 'x'") as caught:
+        result.column("x")
+    assert "s, t" in (caught.value.hint or "")
+    one = tmp_path / "one.nt"
+    one.write_text("<http://example.org/a> <http://example.org/p> \"x\" .\n", encoding="utf-8")
+    before = len(graph)
+    assert graph.load(str(one)) == before + 1 and graph.load(one) == before + 1
+    with ParkGraph.open(f"oxigraph:{tmp_path / 'db'}", seed=True) as released:
+        pass
+    assert "unavailable" in repr(released) and "was released" in repr(released)  # Jupyter shows reprs

@@ -9,7 +9,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.errors import ResultTooLarge
+from parkgraph.errors import ParkgraphError, ResultTooLarge
 from parkgraph.limits import QueryPool
 from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query
 from parkgraph.policy import READ_ONLY, Policy
@@ -84,8 +84,10 @@ class ParkGraph:
         self.store.update(sparql)
         self._refresh_workers()
 
-    def load(self, files: Iterable[Path | str]) -> int:
-        """Add RDF files to the graph (all or nothing); returns the number of triples afterwards."""
+    def load(self, files: Iterable[Path | str] | Path | str) -> int:
+        """Add RDF files (or one file) to the graph, all or nothing; returns the number of triples afterwards."""
+        if isinstance(files, (str, Path)):  # one path, not the characters of its name
+            files = [files]
         count = self.store.load([Path(f) for f in files])
         self._refresh_workers()
         return count
@@ -161,4 +163,8 @@ class ParkGraph:
         return len(self.store)
 
     def __repr__(self) -> str:
-        return f"<ParkGraph store={self.store.name} triples={len(self)}>"
+        try:
+            size = f"triples={len(self)}"
+        except ParkgraphError as err:  # a server that cannot be reached, a released store: repr must not fail
+            size = f"unavailable: {err.message}"
+        return f"<ParkGraph store={self.store.name} {size}>"

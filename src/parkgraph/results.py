@@ -46,6 +46,11 @@ class QueryResult:
 
     def column(self, var: str) -> list[Node | None]:
         """All values of one variable, in row order."""
+        if var not in self.vars:
+            from parkgraph.errors import QueryError
+
+            shown = ", ".join(self.vars) if self.vars else f"none: this is a {self.kind.upper()} answer"
+            raise QueryError(f"the answer has no column {var!r}", hint=f"its columns: {shown}")
         index = self.vars.index(var)
         return [row[index] for row in self.rows]
 
