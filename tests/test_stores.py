@@ -676,3 +676,18 @@ def test_small_api_mistakes_get_clear_answers(tmp_path: Path) -> None:
     with ParkGraph.open(f"oxigraph:{tmp_path / 'db'}", seed=True) as released:
         pass
     assert "unavailable" in repr(released) and "was released" in repr(released)  # Jupyter shows reprs
+
+
+def test_an_ask_or_construct_answer_has_no_table() -> None:
+    """to_dataframe(), dicts() and python_rows() on an ASK or CONSTRUCT answer said nothing and
+    gave an empty table; they now say where the answer is."""
+    graph = ParkGraph.open()
+    ask = graph.sparql("ASK { ?s ?p ?o }")
+    construct = graph.sparql("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3")
+    assert ask.boolean is True and len(construct.graph) == 3
+    for answer, where in ((ask, ".boolean"), (construct, ".graph")):
+        for view in (answer.to_dataframe, answer.dicts, answer.python_rows):
+            with pytest.raises(QueryError, match="has no rows") as caught:
+                view()
+            assert where in (caught.value.hint or "")
+    assert len(graph.sparql("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2").to_dataframe()) == 2

@@ -40,8 +40,17 @@ class QueryResult:
             return bool(self.boolean)
         return len(self) > 0
 
+    def _require_rows(self) -> None:
+        """Refuse a table view of an ASK or CONSTRUCT answer, which would be silently empty."""
+        if self.kind != "select":
+            from parkgraph.errors import QueryError
+
+            where = ".boolean" if self.kind == "ask" else ".graph (an rdflib Graph)"
+            raise QueryError(f"an {self.kind.upper()} answer has no rows", hint=f"its answer is in {where}")
+
     def dicts(self) -> list[dict[str, Node | None]]:
         """SELECT rows as dicts keyed by variable name."""
+        self._require_rows()
         return [dict(zip(self.vars, row, strict=True)) for row in self.rows]
 
     def column(self, var: str) -> list[Node | None]:
@@ -56,6 +65,7 @@ class QueryResult:
 
     def python_rows(self) -> list[tuple[object, ...]]:
         """SELECT rows with literals turned into Python values and IRIs into strings."""
+        self._require_rows()
         return [tuple(to_python(cell) for cell in row) for row in self.rows]
 
     def to_dataframe(self) -> pandas.DataFrame:
