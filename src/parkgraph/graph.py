@@ -9,7 +9,7 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from parkgraph import paths
-from parkgraph.errors import ParkgraphError, ResultTooLarge
+from parkgraph.errors import ParkgraphError, QueryError, ResultTooLarge
 from parkgraph.limits import QueryPool
 from parkgraph.named import NamedQuery, add_known_prefixes, all_queries, load_query
 from parkgraph.policy import READ_ONLY, Policy
@@ -101,6 +101,11 @@ class ParkGraph:
         check_query(query)  # the same syntax errors, with line and column, on every store
         query = add_known_prefixes(query)  # pg:, schema:, pgorg: … work on every store, not only rdflib's
         for name, value in (bindings or {}).items():
+            if not isinstance(value, Node):  # rdflib matched a plain str against nothing, silently
+                raise QueryError(
+                    f"the value bound to ?{name} is a {type(value).__name__}, not an RDF term: {value!r}",
+                    hint="bind rdflib terms: Literal('text', lang='en'), Literal(42), URIRef('https://…')",
+                )
             check_text(str(value), f"the value bound to ?{name}", located=False)
         self.policy.check_query(query)
         if self.timeout is not None:
