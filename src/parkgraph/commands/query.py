@@ -111,8 +111,7 @@ def run_query(
             raise QueryError("-e takes no --param", hint="put the query in a file with '# param:' lines, or name it")
         if is_update(expression):  # refused with a clear message unless --allow-update
             return _run_update(graph, expression), None
-        check_query(expression)  # positions as the user wrote them, before prefixes are added
-        return graph.sparql(add_known_prefixes(expression)), None
+        return graph.sparql(expression), None  # checked, then given parkgraph's prefixes, by ParkGraph.sparql
     if file is not None:
         text = read_query_file(file)
         if is_update(text):
@@ -124,7 +123,7 @@ def run_query(
     if named.param("lang") is None:
         params.pop("lang", None)
     bindings = named.bind(params, resolve=graph.sparql)
-    return graph.sparql(add_known_prefixes(named.text), bindings), named.title or None
+    return graph.sparql(named.text, bindings), named.title or None
 
 
 def read_query_file(file: Path) -> str:
