@@ -128,11 +128,7 @@ def release_opened() -> None:
     """Stop the worker processes of the graphs this CLI call opened and release their stores, so that
     the same oxigraph:PATH can be opened again at once by a next call in the same Python process."""
     while OPENED:
-        graph = OPENED.pop()
-        graph.close()
-        release = getattr(graph.store, "release", None)
-        if release is not None:
-            release()
+        OPENED.pop().release()
 
 
 # Longest namespace first, so that a namespace inside another gives the more specific prefix.

@@ -137,8 +137,11 @@ class ParkGraph:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
         """Stop the worker processes and release an oxigraph:PATH store (its lock), so the same
-        path can be opened again at once; the graph is not usable after the block."""
+        path can be opened again at once; the graph is not usable afterwards (as after `with`)."""
         self.close()
         release = getattr(self.store, "release", None)
         if release is not None:

@@ -195,15 +195,18 @@ class _Released:
     def __init__(self, where: str) -> None:
         self.where = where
 
-    def __getattr__(self, name: str) -> object:
-        raise StoreError(f"the store at {self.where} was released (its `with` block ended)",
-                         hint="open it again: ParkGraph.open(\"oxigraph:PATH\")")
+    def _refused(self) -> StoreError:
+        return StoreError(f"the store at {self.where} was released (its `with` block ended)",
+                          hint="open it again: ParkGraph.open(\"oxigraph:PATH\")")
 
-    def __len__(self) -> int:
-        return len(self.__getattr__("len"))  # type: ignore[arg-type]
+    def __getattr__(self, name: str) -> object:
+        raise self._refused()
+
+    def __len__(self) -> int:  # len() and iteration look these up on the type, not through __getattr__
+        raise self._refused()
 
     def __iter__(self) -> Iterator[object]:
-        return iter(self.__getattr__("iter"))  # type: ignore[call-overload]
+        raise self._refused()
 
 
 class OxigraphStore:
