@@ -24,8 +24,9 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def _blocking_file(directory: Path) -> Path | None:
-    """The nearest of `directory` and its ancestors that exists, if it is not a directory."""
+def blocking_file(directory: Path) -> Path | None:
+    """The nearest of `directory` and its ancestors that exists, if it is not a directory: the file
+    in the way of creating `directory` (an output's folder, an Oxigraph store's)."""
     for parent in (directory, *directory.parents):
         if parent.exists():
             return None if parent.is_dir() else parent
@@ -34,7 +35,7 @@ def _blocking_file(directory: Path) -> Path | None:
 
 def _cannot_create(target: Path, where: Path, exc: OSError) -> OutputError:
     """Why a temporary file could not be made next to `target`, said for a person."""
-    blocking = _blocking_file(where)
+    blocking = blocking_file(where)
     if blocking is not None:
         return OutputError(f"cannot write it: {blocking} is a file, not a directory",
                            file=str(target), hint="choose another output path")

@@ -112,11 +112,12 @@ def oxigraph_source(path: Path) -> Iterator[dict[str, Any]]:
     """pyoxigraph's `parse`/`bulk_load` arguments for `path`: the path, or the open file past a UTF-8
     byte-order mark, which Oxigraph's parsers reject as a character and rdflib's skip."""
     base = {"base_iri": path.resolve().as_uri()}
+    if not _starts_with_bom(path):
+        yield {"path": str(path), **base}
+        return
     with path.open("rb") as handle:
-        if handle.read(len(BOM)) == BOM:
-            yield {"input": handle, **base}
-            return
-    yield {"path": str(path), **base}
+        handle.seek(len(BOM))
+        yield {"input": handle, **base}
 
 
 def locate_with_oxigraph(path: Path) -> tuple[int | None, int | None]:

@@ -15,6 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from parkgraph.atomic import blocking_file
 from parkgraph.binding import inject_values, projected_variables, sparql_term
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, remote_context_refused, require_file
@@ -250,7 +251,7 @@ class OxigraphStore:
         path = self.path
         assert path is not None
         try:
-            blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+            blocking = blocking_file(path)
             found = blocking is None and holds_store(path)
             others = [] if blocking or found or not path.is_dir() else sorted(child.name for child in path.iterdir())
         except OSError as exc:
