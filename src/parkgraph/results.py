@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from parkgraph.errors import QueryError
+
 if TYPE_CHECKING:
     import pandas
 
@@ -43,8 +45,6 @@ class QueryResult:
     def _require_rows(self) -> None:
         """Refuse a table view of an ASK or CONSTRUCT answer, which would be silently empty."""
         if self.kind != "select":
-            from parkgraph.errors import QueryError
-
             where = ".boolean" if self.kind == "ask" else ".graph (an rdflib Graph)"
             raise QueryError(f"an {self.kind.upper()} answer has no rows", hint=f"its answer is in {where}")
 
@@ -56,8 +56,6 @@ class QueryResult:
     def column(self, var: str) -> list[Node | None]:
         """All values of one variable, in row order."""
         if var not in self.vars:
-            from parkgraph.errors import QueryError
-
             shown = ", ".join(self.vars) if self.vars else f"none: this is a {self.kind.upper()} answer"
             raise QueryError(f"the answer has no column {var!r}", hint=f"its columns: {shown}")
         index = self.vars.index(var)
