@@ -16,10 +16,11 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from parkgraph import ParkGraph
-from parkgraph.binding import inject_values, sparql_term, values_block
+from parkgraph.binding import has_dataset_clause, inject_values, sparql_term, values_block
 from parkgraph.cli import main
-from parkgraph.errors import QueryError
+from parkgraph.errors import QueryError, StoreError
 from parkgraph.named import load_query
+from parkgraph.stores.remote import paged_query
 
 PAYLOADS = [
     '"} ; DROP ALL ; SELECT * {',
@@ -187,3 +188,27 @@ def test_queries_without_a_place_for_values_are_refused(query: str) -> None:
     with pytest.raises(QueryError):
         inject_values(query, {"x": Literal("a")})
     assert inject_values(query, {}) == query
+
+
+@pytest.mark.parametrize(
+    "query, named",
+    [
+        ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", True),
+        ("SELECT *\nfrom named <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }", True),
+        ("CONSTRUCT { ?s ?p ?o } FROM <http://example.org/g> WHERE { ?s ?p ?o }", True),
+        ("SELECT * WHERE { ?s ?p ?o } # FROM <http://example.org/g>", False),
+        ('SELECT * WHERE { ?s ?p "FROM" }', False),
+        ("SELECT * WHERE { ?s <http://example.org/FROM> ?from }", False),
+        ("PREFIX from: <http://example.org/> SELECT * WHERE { ?s from:p ?o }", False),
+    ],
+)
+def test_a_dataset_clause_is_found_in_the_query_text(query: str, named: bool) -> None:
+    assert has_dataset_clause(query) is named
+
+
+def test_a_capped_answer_naming_its_dataset_is_not_paged() -> None:
+    """Paging wraps the query in a sub-select, where FROM is not allowed: say so instead of failing."""
+    with pytest.raises(StoreError) as err:
+        paged_query("SELECT ?s FROM <http://example.org/g> WHERE { ?s ?p ?o }", ["s"], 0, 10)
+    assert "FROM" in str(err.value)
+    assert "OFFSET 10 LIMIT 10" in paged_query("SELECT ?s WHERE { ?s ?p ?from }", ["s"], 10, 10)

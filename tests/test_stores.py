@@ -705,3 +705,74 @@ def test_a_plain_string_binding_is_refused_on_every_store(store: str) -> None:
         graph.sparql(query, {"l": "Farid Zakirov"})
     assert "Literal(" in (caught.value.hint or "")
     assert len(graph.sparql(query, {"l": Literal("Farid Zakirov", lang="en")}).rows) == 1
+
+
+GRAPHS_TRIG = """
+@prefix ex: <http://example.org/> .
+ex:a ex:p "in the default graph" .
+ex:g1 { ex:b ex:p "in g1" . }
+ex:g2 { ex:c ex:p "in g2" . }
+"""
+EX = "http://example.org/"
+# A query, then the subjects (or graph and subject) it must answer: SPARQL 13.2's dataset rules.
+DATASET_QUERIES = [
+    ("SELECT ?s WHERE { ?s ?p ?o }", [("a",), ("b",), ("c",)]),  # no dataset named: every graph
+    ("SELECT ?s FROM <http://example.org/g1> WHERE { ?s ?p ?o }", [("b",)]),
+    ("SELECT ?s FROM <http://example.org/g1> FROM <http://example.org/g2> WHERE { ?s ?p ?o }", [("b",), ("c",)]),
+    ("SELECT ?s FROM <http://example.org/nowhere> WHERE { ?s ?p ?o }", []),
+    ("SELECT ?g ?s FROM NAMED <http://example.org/g2> WHERE { GRAPH ?g { ?s ?p ?o } }", [("g2", "c")]),
+    ("SELECT ?s FROM NAMED <http://example.org/g2> WHERE { ?s ?p ?o }", []),  # FROM NAMED alone: empty default graph
+    ("SELECT ?s from <http://example.org/g2> WHERE { ?s ?p ?o } ORDER BY ?s", [("c",)]),
+]
+
+
+@pytest.fixture(scope="module")
+def graphs_trig(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = tmp_path_factory.mktemp("graphs") / "graphs.trig"
+    source.write_text(GRAPHS_TRIG)
+    return source
+
+
+@pytest.mark.parametrize("kind", ["oxigraph:PATH", "oxigraph-memory"])
+@pytest.mark.parametrize("query, expected", DATASET_QUERIES, ids=range(len(DATASET_QUERIES)))
+def test_a_query_naming_its_dataset_is_answered_from_it(
+    kind: str, query: str, expected: list[tuple[str, ...]], graphs_trig: Path, tmp_path: Path
+) -> None:
+    """FROM / FROM NAMED choose the graphs; without them the store answers from all of its graphs."""
+    store = OxigraphStore(tmp_path / "db") if kind == "oxigraph:PATH" else OxigraphMemoryStore()
+    store.load([graphs_trig])
+    rows = store.query(query).rows
+    assert sorted(tuple(str(term).removeprefix(EX) for term in row) for row in rows) == expected
+
+
+def test_a_bound_query_naming_its_dataset_is_answered_from_it(graphs_trig: Path) -> None:
+    """The same with a parameter, which reaches Oxigraph as a substitution or as VALUES."""
+    store = OxigraphMemoryStore()
+    store.load([graphs_trig])
+    projected = "SELECT ?s ?o FROM <http://example.org/g1> WHERE { ?s ?p ?o }"
+    assert store.query(projected, {"s": URIRef(EX + "a")}).rows == []
+    assert [row[1] for row in store.query(projected, {"s": URIRef(EX + "b")}).rows] == [Literal("in g1")]
+    hidden = "SELECT ?o FROM <http://example.org/g1> WHERE { ?s ?p ?o }"  # ?s not projected: VALUES
+    assert store.query(hidden, {"s": URIRef(EX + "a")}).rows == []
+
+
+def test_memory_store_refuses_a_query_naming_its_dataset(graphs_trig: Path) -> None:
+    """The memory store holds one graph (named graphs come in as their union): it cannot honour FROM."""
+    store = MemoryStore()
+    store.load([graphs_trig])
+    for query, _ in DATASET_QUERIES[1:]:
+        with pytest.raises(QueryError) as err:
+            store.query(query)
+        assert "FROM" in str(err.value) and "oxigraph-memory" in (err.value.hint or "")
+    assert len(store.query(DATASET_QUERIES[0][0]).rows) == 3
+
+
+def test_cli_query_naming_its_dataset(graphs_trig: Path) -> None:
+    query = DATASET_QUERIES[1][0]
+    refused = run_parkgraph("query", "--data", str(graphs_trig), "-F", "csv", "-e", query)
+    assert refused.returncode == 2 and "no named graphs" in refused.stderr and "Traceback" not in refused.stderr
+    answered = run_parkgraph(
+        "query", "--store", "oxigraph-memory", "--data", str(graphs_trig), "-F", "csv", "-e", query
+    )
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.split() == ["s", EX + "b"]

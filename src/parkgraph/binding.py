@@ -232,6 +232,19 @@ def projected_variables(query: str) -> set[str] | None:
     return names | set(_VARIABLE.findall(clause))
 
 
+def has_dataset_clause(query: str) -> bool:
+    """True when the query names its own dataset (`FROM` or `FROM NAMED`, SPARQL 13.2)."""
+    depth = 0
+    for token in tokens(query):
+        if token.kind == "{":
+            depth += 1
+        elif token.kind == "}":
+            depth -= 1
+        elif token.kind == "word" and depth == 0 and token.text.upper() == "FROM":
+            return True
+    return False
+
+
 def is_select_star(query: str) -> bool:
     """True for a `SELECT *` (or `SELECT DISTINCT *`) query."""
     found = iter(tokens(query))

@@ -88,6 +88,14 @@ class MemoryStore:
         try:
             # Parsing dominates rdflib's cost on small graphs: reuse the translated query.
             prepared = prepare(sparql, tuple((p, str(ns)) for p, ns in self.graph.namespaces()))
+            if prepared.algebra.datasetClause:
+                # rdflib ignores FROM on a plain Graph and would answer from every triple.
+                raise QueryError(
+                    "the memory store keeps no named graphs, so it cannot answer from the graphs that"
+                    " FROM / FROM NAMED name",
+                    hint="query the same files with --store oxigraph-memory (or an oxigraph:PATH store),"
+                    " which keep their graphs",
+                )
             result = from_rdflib_result(self.graph.query(prepared, initBindings=dict(bindings or {})))
             if result.kind == "select" and is_select_star(sparql):
                 # rdflib orders SELECT *'s columns as a set iterates (per hash seed); Oxigraph by name

@@ -16,7 +16,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from parkgraph.atomic import blocking_file
-from parkgraph.binding import inject_values, projected_variables, sparql_term
+from parkgraph.binding import has_dataset_clause, inject_values, projected_variables, sparql_term
 from parkgraph.errors import ParkgraphError, QueryError, RdfSyntaxError, StoreError
 from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, remote_context_refused, require_file
 from parkgraph.namespaces import bind_prefixes
@@ -368,7 +368,8 @@ class OxigraphStore:
                 raise StoreError(f"loading {path} into {self.where} failed: {exc}") from exc
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        """Run SPARQL on the union of the store's graphs; `bindings` become Oxigraph substitutions.
+        """Run SPARQL on the union of the store's graphs, or on the dataset its FROM / FROM NAMED
+        name; `bindings` become Oxigraph substitutions.
 
         A final ORDER BY on projected variables is applied here, after the rows are read (see
         `parkgraph.ordering`: Oxigraph re-reads both texts from RocksDB on every comparison).
@@ -393,14 +394,16 @@ class OxigraphStore:
             raise QueryError(
                 f"cannot bind a value Oxigraph rejects: {exc}", hint="bind a valid IRI or literal"
             ) from None
+        # The union flag would replace the dataset a query names with FROM (every graph answering).
+        union = not has_dataset_clause(sparql)
         try:
             try:
-                answer = self.ox.query(sparql, substitutions=subs or None, use_default_graph_as_union=True)
+                answer = self.ox.query(sparql, substitutions=subs or None, use_default_graph_as_union=union)
             except RuntimeError as exc:
                 # Oxigraph substitutes only projected variables (SEP-0007); bind the others with VALUES.
                 if "does not contain" not in str(exc):
                     raise
-                answer = self.ox.query(inject_values(sparql, bindings), use_default_graph_as_union=True)
+                answer = self.ox.query(inject_values(sparql, bindings), use_default_graph_as_union=union)
             return self._answer(answer)  # solutions are read from RocksDB as they are iterated
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc

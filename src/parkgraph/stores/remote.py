@@ -44,7 +44,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 from rdflib.term import Node
 
-from parkgraph.binding import inject_values, sparql_term, tokens
+from parkgraph.binding import has_dataset_clause, inject_values, sparql_term, tokens
 from parkgraph.errors import QueryError, StoreError
 from parkgraph.namespaces import PGID, bind_prefixes
 from parkgraph.results import QueryResult
@@ -93,6 +93,11 @@ def paged_query(sparql: str, variables: list[str], offset: int, limit: int) -> s
     The query's own ORDER BY is kept (an ordered sub-query keeps its order, which is also how
     Virtuoso pages past its sort limit); an unordered query is ordered by all its variables.
     """
+    if has_dataset_clause(sparql):
+        raise StoreError(
+            "the server capped the answer and a query with FROM cannot be paged",
+            hint="drop the FROM clause (name the graph in the store spec: ?graph=IRI) or raise the cap",
+        )
     depth = 0
     start = None
     ordered = False
@@ -107,11 +112,6 @@ def paged_query(sparql: str, variables: list[str], offset: int, limit: int) -> s
                 start = token.start
             elif word == "ORDER":
                 ordered = True
-            elif word in ("FROM", "NAMED") and start is not None:
-                raise StoreError(
-                    "the server capped the answer and a query with FROM cannot be paged",
-                    hint="drop the FROM clause (name the graph in the store spec: ?graph=IRI) or raise the cap",
-                )
     if start is None:
         raise QueryError("only SELECT answers can be paged")
     prologue, body = sparql[:start], sparql[start:]
