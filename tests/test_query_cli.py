@@ -396,3 +396,22 @@ def test_ad_hoc_queries_get_parkgraph_prefixes_on_the_first_line() -> None:
     with pytest.raises(QueryError, match="pgorg"):
         empty.query(bare, {})
     assert empty.query(add_known_prefixes(bare), {}).rows == []
+
+
+BROKEN_UPDATE = "PREFIX ex: <http://example.org/>\n# a comment\nDELETE WHERE { ex:a ex:b }\n"
+
+
+@pytest.mark.parametrize("extra", [[], ["--allow-update"]])
+def test_a_broken_update_is_reported_as_an_update(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, extra: list[str]
+) -> None:
+    """Not as a query expected at the first keyword ("Expected SelectQuery" at DELETE)."""
+    code, out, err = run(capsys, "query", "-e", BROKEN_UPDATE, *extra)
+    assert code == 2 and out == ""
+    assert "error: <update>:3:" in err and "SPARQL Update syntax error" in err and "SelectQuery" not in err, err
+    file = tmp_path / "broken.ru"
+    file.write_text(BROKEN_UPDATE, encoding="utf-8")
+    code, out, err = run(capsys, "query", "--file", str(file), *extra)
+    assert code == 2 and f"error: {file}:3:" in err and "SPARQL Update syntax error" in err, err
+    code, out, err = run(capsys, "query", "-e", BROKEN_UPDATE.replace("DELETE", "SELECT * "), *extra)
+    assert code == 2 and "error: <query>:3:" in err and "SPARQL syntax error" in err and "Update" not in err, err

@@ -14,6 +14,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Variable
 
+from parkgraph.binding import tokens
 from parkgraph.errors import QueryError
 
 # rdflib's SPARQL grammar (pyparsing) is not safe to use from two threads at once: concurrent first
@@ -170,6 +171,15 @@ def check_query(query: str, file: str | None = None) -> None:
             hint="queries are SELECT, ASK, CONSTRUCT or DESCRIBE; an update runs only where updates are allowed "
             "(parkgraph query --allow-update, serve --allow-update, ParkGraph.open(allow_update=True).update())",
         )
+    if _starts_like_update(query):
+        # A broken update: its own grammar's error points at the mistake, the query grammar's at its
+        # first keyword ("Expected SelectQuery …" at INSERT).
+        try:
+            update_reach(query)
+        except QueryError as exc:
+            if exc.line is not None:
+                exc.file = file or exc.file
+                raise
     message, line, column, text = found
     pointer = " " * (column - 1) + "^"
     raise QueryError(
@@ -179,6 +189,23 @@ def check_query(query: str, file: str | None = None) -> None:
         column=column,
         hint="fix the query at that place (a missing '.', '}' or '?' is the usual cause) and run again",
     )
+
+
+_UPDATE_WORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+
+
+def _starts_like_update(text: str) -> bool:
+    """True if the first keyword after the prologue (PREFIX, BASE) begins a SPARQL Update operation."""
+    found = tokens(text)
+    for token in found:
+        if token.kind != "word":
+            return False
+        word = token.text.upper()
+        if word == "PREFIX":
+            next(found, None)  # the prefix name; its IRI is skipped by the tokenizer
+        elif word != "BASE":
+            return word in _UPDATE_WORDS
+    return False
 
 
 def check_text(text: str, what: str, file: str | None = None, located: bool = True) -> None:
