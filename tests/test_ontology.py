@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdflib import Graph, Literal
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
 
 from parkgraph import paths
 from parkgraph.namespaces import PG
@@ -31,4 +31,23 @@ def test_instances_live_under_the_id_namespace(pg) -> None:  # noqa: ANN001
     assert subjects
     assert all(s.startswith("https://w3id.org/parkgraph/id/") for s in subjects), sorted(
         s for s in subjects if not s.startswith("https://w3id.org/parkgraph/id/")
+    )
+
+
+def test_every_node_of_the_curated_data_names_its_source() -> None:
+    """Provenance on every fact: each subject but the sources themselves has prov:wasDerivedFrom."""
+    data = Graph().parse(paths.data_file())
+    sources = set(data.objects(None, PROV.wasDerivedFrom))
+    assert sources and all((source, RDF.type, PROV.Entity) in data for source in sources)
+    unsourced = {s for s in data.subjects() if s not in sources and (s, PROV.wasDerivedFrom, None) not in data}
+    assert not unsourced, sorted(unsourced)
+
+
+def test_a_figure_stated_at_an_event_names_who_stated_it() -> None:
+    """pg:statedAt says someone stated the figure there; figures the article gives in its own voice have none."""
+    data = Graph().parse(paths.data_file())
+    stated_at = set(data.subjects(PG.statedAt, None))
+    assert stated_at
+    assert all((figure, PROV.wasAttributedTo, None) in data for figure in stated_at), sorted(
+        f for f in stated_at if (f, PROV.wasAttributedTo, None) not in data
     )
