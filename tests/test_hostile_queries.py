@@ -162,6 +162,28 @@ def test_load_is_refused_even_with_updates_allowed(recorder: Recorder) -> None:
     assert len(pg) == before + 1
 
 
+def test_using_in_an_update_fetches_nothing(recorder: Recorder, tmp_path: Path) -> None:
+    """rdflib loads an update's USING / USING NAMED IRIs from the web into a plain Graph: memory refuses
+    them (it keeps no named graphs); Oxigraph takes them as graphs of the store, as FROM."""
+    secret = tmp_path / "secret.nt"
+    secret.write_text('<http://example.org/s> <http://example.org/p> "local file" .\n')
+    updates = [
+        f"INSERT {{ <http://example.org/leak> <http://example.org/got> ?o }} USING <{recorder.url}x.ttl> "
+        "WHERE { ?s ?p ?o }",
+        f"DELETE {{ ?s ?p ?o }} USING NAMED <{recorder.url}y.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"INSERT {{ ?s ?p ?o }} USING <{secret.as_uri()}> WHERE {{ ?s ?p ?o }}",
+    ]
+    memory = ParkGraph.open(allow_update=True)
+    oxigraph = ParkGraph.open(f"oxigraph:{tmp_path / 'ox'}", seed=True, allow_update=True)
+    before = len(memory), len(oxigraph)
+    for update in updates:
+        with pytest.raises(QueryError, match="names graphs"):
+            memory.update(update)
+        oxigraph.update(update)  # no such graphs in the store: nothing to read, nothing changes
+    assert recorder.paths == [] and (len(memory), len(oxigraph)) == before
+    oxigraph.release()
+
+
 def test_an_allowed_load_fetches(recorder: Recorder) -> None:
     pg = ParkGraph.open(allow_update=True, allow_urls=[recorder.url])
     before = len(pg)

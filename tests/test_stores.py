@@ -776,3 +776,51 @@ def test_cli_query_naming_its_dataset(graphs_trig: Path) -> None:
     )
     assert answered.returncode == 0, answered.stderr
     assert answered.stdout.split() == ["s", EX + "b"]
+
+
+MEMORY_GRAPH_UPDATES = [
+    "INSERT DATA { GRAPH <http://example.org/g3> { <http://example.org/a> <http://example.org/p> 1 } }",
+    "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "WITH <http://example.org/g1> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "INSERT { ?s ?p ?o } WHERE { GRAPH <http://example.org/g1> { ?s ?p ?o } }",
+    "INSERT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }",
+    "CLEAR GRAPH <http://example.org/g2>",
+    "DROP SILENT GRAPH <http://example.org/g1>",
+    "CREATE GRAPH <http://example.org/g4>",
+    "CLEAR ALL",
+    "COPY <http://example.org/g1> TO DEFAULT",
+]
+
+
+def test_memory_store_refuses_updates_that_name_graphs(graphs_trig: Path) -> None:
+    """A clear refusal, not rdflib's traceback ("requiring a dataset") nor a change to the one graph."""
+    store = MemoryStore()
+    store.load([graphs_trig])
+    for update in MEMORY_GRAPH_UPDATES:
+        with pytest.raises(QueryError, match="names graphs") as err:
+            store.update(update)
+        assert "oxigraph-memory" in (err.value.hint or "")
+        assert len(store) == 3
+    store.update("INSERT DATA { <http://example.org/d> <http://example.org/p> 1 }")  # the one graph: fine
+    store.update("DELETE WHERE { <http://example.org/a> ?p ?o }")
+    assert len(store) == 3
+    with pytest.raises(QueryError, match="names graphs"):
+        store.query("SELECT ?s WHERE { OPTIONAL { GRAPH ?g { ?s ?p ?o } } }")
+
+
+def test_memory_store_update_failures_are_query_errors() -> None:
+    """rdflib fails on some valid updates (DROP DEFAULT on a plain Graph): a QueryError, not its Exception."""
+    with pytest.raises(QueryError, match="could not run the update"):
+        MemoryStore().update("DROP DEFAULT")
+
+
+def test_a_triple_in_several_graphs_is_counted_once(tmp_path: Path) -> None:
+    """An RDF graph is a set: the union of the graphs holds a repeated triple once, on every store."""
+    source = tmp_path / "repeated.trig"
+    source.write_text(
+        "@prefix ex: <http://example.org/> .\n"
+        'ex:a ex:p "x" .\nex:g1 { ex:a ex:p "x" . ex:b ex:p "y" . }\nex:g2 { ex:a ex:p "x" . }\n'
+    )
+    stores = [MemoryStore(), OxigraphMemoryStore(), OxigraphStore(tmp_path / "db")]
+    assert [store.load([source]) for store in stores] == [2, 2, 2]
+    assert [len(store) for store in stores] == [2, 2, 2]

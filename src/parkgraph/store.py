@@ -22,7 +22,7 @@ from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
-from parkgraph.syntax import RDFLIB_PARSER, prepare
+from parkgraph.syntax import RDFLIB_PARSER, prepare, query_names_graphs, update_names_graphs
 
 OXIGRAPH_MEMORY = "oxigraph-memory"
 IN_MEMORY = ("memory", OXIGRAPH_MEMORY)  # stores that live as long as the process: filled from files on opening
@@ -60,6 +60,12 @@ class Store(Protocol):
     def __len__(self) -> int: ...
 
 
+NO_NAMED_GRAPHS = "the memory store keeps no named graphs (they are loaded as one graph)"
+NAMED_GRAPHS_HINT = (
+    "use the same files with --store oxigraph-memory (or an oxigraph:PATH store), which keep their graphs"
+)
+
+
 class MemoryStore:
     """rdflib's in-memory graph: the default, needs nothing running."""
 
@@ -88,14 +94,10 @@ class MemoryStore:
         try:
             # Parsing dominates rdflib's cost on small graphs: reuse the translated query.
             prepared = prepare(sparql, tuple((p, str(ns)) for p, ns in self.graph.namespaces()))
-            if prepared.algebra.datasetClause:
-                # rdflib ignores FROM on a plain Graph and would answer from every triple.
-                raise QueryError(
-                    "the memory store keeps no named graphs, so it cannot answer from the graphs that"
-                    " FROM / FROM NAMED name",
-                    hint="query the same files with --store oxigraph-memory (or an oxigraph:PATH store),"
-                    " which keep their graphs",
-                )
+            if query_names_graphs(prepared):
+                # rdflib ignores FROM on a plain Graph (it would answer from every triple) and fails on GRAPH.
+                raise QueryError(f"{NO_NAMED_GRAPHS}, so it cannot answer a query that names graphs"
+                                 " (FROM, FROM NAMED or GRAPH)", hint=NAMED_GRAPHS_HINT)
             result = from_rdflib_result(self.graph.query(prepared, initBindings=dict(bindings or {})))
             if result.kind == "select" and is_select_star(sparql):
                 # rdflib orders SELECT *'s columns as a set iterates (per hash seed); Oxigraph by name
@@ -119,10 +121,22 @@ class MemoryStore:
 
     def update(self, sparql: str) -> None:
         try:
+            if update_names_graphs(sparql):
+                # On a plain Graph rdflib fails on GRAPH and WITH, and fetches a USING IRI from the web.
+                raise QueryError(f"{NO_NAMED_GRAPHS}, so it cannot run an update that names graphs"
+                                 " (GRAPH, WITH, USING, NAMED, ALL or a graph IRI)",
+                                 hint=f"write DEFAULT for the memory store's one graph, or {NAMED_GRAPHS_HINT}")
             with RDFLIB_PARSER:  # rdflib parses the update text itself
                 self.graph.update(sparql)
         except ParseBaseException as exc:
             raise _syntax_error(exc) from exc
+        except ParkgraphError:
+            raise
+        except Exception as exc:  # rdflib's engine failing on a valid update
+            raise QueryError(
+                f"rdflib's SPARQL engine (the memory store's) could not run the update: {exc}",
+                hint="the Oxigraph stores run it with another engine: try --store oxigraph-memory",
+            ) from exc
 
     def check_writable(self) -> None:
         """Nothing to check: the graph belongs to this process alone."""

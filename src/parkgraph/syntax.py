@@ -241,4 +241,38 @@ def prepare(query: str, namespaces: tuple[tuple[str, str], ...] = ()) -> Query:
         raise QueryError(f"cannot use the query: {exc}", hint="declare every prefix with PREFIX") from exc
 
 
-__all__ = ["Reach", "check_query", "is_blank", "is_update", "prepare", "query_reach", "update_reach"]
+def query_names_graphs(prepared: Query) -> bool:
+    """True if a translated query names graphs: FROM, FROM NAMED or a GRAPH pattern (inside EXISTS too)."""
+    if prepared.algebra.datasetClause:
+        return True
+    return any(node.name in ("Graph", "GraphGraphPattern") for node in _walk(prepared.algebra))
+
+
+def update_names_graphs(update: str) -> bool:
+    """True if a (syntactically valid) SPARQL Update names graphs: GRAPH, WITH, USING, a graph IRI, NAMED or ALL."""
+    with RDFLIB_PARSER:
+        tree = parseUpdate(update)
+    for request in tree.get("request") or []:
+        # CompValue.get() answers a missing key with the key's name: test membership instead.
+        if "withClause" in request or request.name == "Create":
+            return True
+        targets = [request["graphiri"]] if "graphiri" in request else []
+        targets += list(request["graph"]) if "graph" in request else []
+        if any(target != "DEFAULT" for target in targets):
+            return True
+        if any(node.name in ("QuadsNotTriples", "UsingClause", "GraphGraphPattern") for node in _walk(request)):
+            return True
+    return False
+
+
+__all__ = [
+    "Reach",
+    "check_query",
+    "is_blank",
+    "is_update",
+    "prepare",
+    "query_names_graphs",
+    "query_reach",
+    "update_names_graphs",
+    "update_reach",
+]
