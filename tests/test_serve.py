@@ -25,7 +25,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from test_stores import test_query
 
 from parkgraph import ParkGraph, paths
-from parkgraph.errors import StoreError
+from parkgraph.errors import QueryError, StoreError
 from parkgraph.serve import FORM, SparqlServer, negotiate
 from parkgraph.store import MemoryStore, open_store
 from parkgraph.stores.oxigraph import OxigraphStore
@@ -421,3 +421,29 @@ def test_a_remote_store_updates_a_token_endpoint_with_parkgraph_sparql_token(mon
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+@pytest.mark.parametrize("spec", ["memory", "oxigraph-memory"])
+def test_an_update_that_fails_gets_a_status_not_an_empty_reply(spec: str) -> None:
+    """A graph the store lacks (Oxigraph) or names it cannot keep (memory): 400 with the reason."""
+    server, thread = start(ParkGraph.open(spec), allow_update=True)
+    try:
+        for update in ("DROP GRAPH <http://example.org/nope>", "DROP GRAPH <http://example.org/still-nope>"):
+            response = requests.post(server.url, data={"update": update}, timeout=30)
+            assert response.status_code == 400, response.text
+            assert ("names graphs" if spec == "memory" else "does not exist") in response.text
+        silent = {"update": "DROP SILENT GRAPH <http://example.org/nope>"}
+        response = requests.post(server.url, data=silent, timeout=30)
+        assert response.status_code == (400 if spec == "memory" else 204), response.text
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_a_failing_update_on_an_embedded_store_is_a_query_error(tmp_path: Path) -> None:
+    with ParkGraph.open(f"oxigraph:{tmp_path / 'ox'}", allow_update=True) as pg:
+        pg.update("CREATE GRAPH <http://example.org/g>")
+        with pytest.raises(QueryError, match="already exists") as err:
+            pg.update("CREATE GRAPH <http://example.org/g>")
+        assert "SILENT" in (err.value.hint or "")

@@ -7,7 +7,8 @@ Updates are refused (403) unless the server was started with allow_update, and t
 token if one was set (401). Queries run in worker processes with a time limit (503 when stopped) and
 a cap on the answer's size (422); request bodies above a limit get 413; SERVICE and LOAD reach only
 allow-listed URLs (403). The protocol's default-graph-uri and named-graph-uri (and
-using-…) parameters are refused (400): every store answers over the union of its graphs. See SECURITY.md.
+using-…) parameters are refused (400): a query names its graphs itself (FROM, FROM NAMED, GRAPH), or
+answers from the union of the store's graphs. See SECURITY.md.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ GRAPH_TYPES = {
     "application/rdf+xml": "xml",  # SPARQLWrapper's default for CONSTRUCT, and rdflib's SPARQLStore's
 }
 FORM = "application/x-www-form-urlencoded"
-# The protocol's dataset parameters: refused, since every store answers over the union of its graphs.
+# The protocol's dataset parameters: refused; the query or update text names its graphs instead.
 DATASET_PARAMS = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes of a POSTed query or update
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
@@ -251,7 +252,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self._error(
             HTTPStatus.BAD_REQUEST,
             f"this endpoint serves one dataset and does not take {' or '.join(given)}; "
-            "leave it out and name a graph with GRAPH in the query (or the update) if needed",
+            "leave it out and name the graphs in the query (FROM, FROM NAMED, GRAPH)"
+            " or the update (WITH, USING, GRAPH)",
         )
         return True
 
@@ -365,6 +367,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
             return
         except ParkgraphError as err:
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(err))
+            return
+        except Exception as err:  # a store failure: tell the client rather than drop the connection
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(err).__name__}: {err}")
             return
         self._send(HTTPStatus.NO_CONTENT, b"", "text/plain")
 

@@ -525,6 +525,12 @@ class OxigraphStore:
             raise _query_syntax_error(exc) from exc
         except OSError as exc:
             raise StoreError(f"updating {self.where} failed: {exc}") from exc
+        except RuntimeError as exc:  # an operation SPARQL says fails: DROP of a missing graph, CREATE of one there
+            if "Corruption" in str(exc) and self.path is not None:
+                raise self._damaged(exc) from exc
+            graph_state = "does not exist" in str(exc) or "already exists" in str(exc)
+            silent = "write SILENT (DROP SILENT GRAPH …, CREATE SILENT GRAPH …) to let it pass"
+            raise QueryError(f"the update failed on {self.where}: {exc}", hint=silent if graph_state else None) from exc
 
     def to_rdflib(self) -> Graph:
         """Materialize every triple (of every graph) in an rdflib in-memory Graph."""
@@ -534,7 +540,10 @@ class OxigraphStore:
         return graph
 
     def __len__(self) -> int:
-        result = self.query(internal_query("triple_count"))
+        """The number of distinct triples in the union of the store's graphs (what memory counts)."""
+        has_named_graphs = next(iter(self.ox.named_graphs()), None) is not None
+        # Without named graphs every quad is a distinct triple; with them, a triple may sit in several.
+        result = self.query(internal_query("distinct_triple_count" if has_named_graphs else "triple_count"))
         return int(result.rows[0][0])
 
 
