@@ -246,3 +246,18 @@ def test_non_ascii_parameters_reach_virtuoso_intact(stores: dict[str, Store]) ->
             for name, store in stores.items():
                 assert store.query(internal_query("resolve_label_exact"), bound).rows == wanted, (name, bound)
         assert {resolve_label(str(label), store.query) for store in stores.values()} == {expected[0][0]}
+
+
+@pytest.mark.parametrize("name", ["oxigraph", "oxigraph-memory", "oxigraph-server", "virtuoso"])
+def test_a_query_naming_its_dataset_is_answered_from_it_on_every_oxigraph_store_and_server(
+    name: str, stores: dict[str, Store]
+) -> None:
+    """FROM is the query's own: on Virtuoso parkgraph's default-graph-uri must not replace it."""
+    store = stores[name]
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s a <http://xmlns.com/foaf/0.1/Person> }}"
+    people = int(stores["memory"].query(count.format("")).rows[0][0])
+    assert people > 0
+    assert int(store.query(count.format("")).rows[0][0]) == people
+    assert int(store.query(count.format("FROM <http://example.org/no-such-graph>")).rows[0][0]) == 0
+    ask = "ASK FROM <http://example.org/no-such-graph> WHERE { ?s ?p ?o }"
+    assert store.query(ask).boolean is False

@@ -295,15 +295,17 @@ class SparqlStore:
             )
         return response
 
-    def _dataset(self) -> list[tuple[str, str]]:
+    def _dataset(self, sparql: str) -> list[tuple[str, str]]:
+        """The protocol's default-graph-uri for parkgraph's graph, unless the query names its own dataset
+        (the protocol's would replace the query's FROM / FROM NAMED, SPARQL 1.1 Protocol 2.1.4)."""
         graph = self.endpoints.graph
-        return [("default-graph-uri", graph)] if graph else []
+        return [("default-graph-uri", graph)] if graph and not has_dataset_clause(sparql) else []
 
     def _select(self, sparql: str) -> tuple[list[str], list[tuple[Node | None, ...]], int | None]:
         response = self._post(
             self.endpoints.query,
             "query",
-            data=[("query", sparql), *self._dataset()],
+            data=[("query", sparql), *self._dataset(sparql)],
             headers={"Accept": SELECT_JSON},
         )
         cap_header = response.headers.get("X-SPARQL-MaxRows")
@@ -325,7 +327,8 @@ class SparqlStore:
             return self._graph_query(text)
         if form == "ASK":
             response = self._post(
-                self.endpoints.query, "query", data=[("query", text), *self._dataset()], headers={"Accept": SELECT_JSON}
+                self.endpoints.query, "query", data=[("query", text), *self._dataset(text)],
+                headers={"Accept": SELECT_JSON},
             )
             return QueryResult(kind="ask", boolean=_ask_answer(_parse_results(response)))
         names, rows = self._select_whole(text)
@@ -363,7 +366,7 @@ class SparqlStore:
 
     def _graph_query(self, text: str) -> QueryResult:
         response = self._post(
-            self.endpoints.query, "query", data=[("query", text), *self._dataset()], headers={"Accept": GRAPH_TYPES}
+            self.endpoints.query, "query", data=[("query", text), *self._dataset(text)], headers={"Accept": GRAPH_TYPES}
         )
         if response.headers.get("X-SPARQL-MaxRows"):
             raise StoreError(
