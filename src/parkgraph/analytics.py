@@ -65,9 +65,9 @@ def node_named(graph: nx.MultiDiGraph, name: str) -> str | None:
 def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | None = None) -> str:
     """The one node called `name` (label in either language, IRI or prefixed name); else a clear error.
 
-    An IRI or prefixed name (`node_named`) is taken first; a label then exactly, then folded
-    (`normalize`). `index` is `name_index(graph)`, for a caller that looks up several names (it
-    costs about a second per 30,000 entities to build).
+    An IRI or prefixed name (`node_named`) is taken first, then any name folded by `normalize`.
+    `index` is `name_index(graph)`, for a caller that looks up several names (it costs about a
+    second per 30,000 entities to build).
     """
     node = node_named(graph, name)
     if node is not None:
