@@ -12,6 +12,7 @@ import networkx as nx
 
 from parkgraph.app import short
 from parkgraph.errors import ParkgraphError
+from parkgraph.namespaces import expand_prefixed
 
 _MAX_ROUTES = 1000  # shortest routes considered before ordering and cutting to `limit`
 _QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
@@ -49,14 +50,28 @@ def _describe(graph: nx.MultiDiGraph, node: str) -> str:
     return f"{data.get('label', node)} ({data.get('class_label', '')}, {short(node)})"
 
 
+def node_named(graph: nx.MultiDiGraph, name: str) -> str | None:
+    """The node whose IRI `name` is or spells as a prefixed name (`pgorg:sco`, `pgid:org/sco`, with the
+    prefixes an `iri` query parameter takes: namespaces.KNOWN_PREFIXES); None if there is none."""
+    if name in graph:
+        return name
+    text = name.strip()
+    for iri in (text, expand_prefixed(text)):
+        if iri is not None and iri in graph:
+            return iri
+    return None
+
+
 def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | None = None) -> str:
     """The one node called `name` (label in either language, IRI or prefixed name); else a clear error.
 
+    An IRI or prefixed name (`node_named`) is taken first, then any name folded by `normalize`.
     `index` is `name_index(graph)`, for a caller that looks up several names (it costs about a
     second per 30,000 entities to build).
     """
-    if name in graph:
-        return name
+    node = node_named(graph, name)
+    if node is not None:
+        return node
     if index is None:
         index = name_index(graph)
     wanted = normalize(name)
@@ -113,7 +128,7 @@ def shortest_paths(graph: nx.MultiDiGraph, a: str, b: str, *, limit: int = 5) ->
     """Up to `limit` shortest connections between two entities (edges followed either way)."""
     if limit < 1:  # no paths asked for is not "no connection"
         raise ParkgraphError(f"the number of paths must be 1 or more, not {limit}", hint="e.g. --max 3")
-    index = None if a in graph and b in graph else name_index(graph)
+    index = None if node_named(graph, a) is not None and node_named(graph, b) is not None else name_index(graph)
     start, end = find_entity(graph, a, index), find_entity(graph, b, index)
     if start == end:
         raise ParkgraphError(f"'{a}' and '{b}' are the same entity", hint="name two different entities")

@@ -37,7 +37,7 @@ from parkgraph import paths
 from parkgraph.binding import VARIABLE_NAME, check_text, iri_problem, is_iri
 from parkgraph.errors import QueryError
 from parkgraph.labels import LANGUAGES
-from parkgraph.namespaces import PGID, PREFIXES
+from parkgraph.namespaces import ID_PREFIXES, KNOWN_PREFIXES, expand_prefixed
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
 
@@ -51,33 +51,7 @@ TYPE_HELP = {
     "lang": f"a language tag: {' or '.join(LANGUAGES)}",
 }
 
-# Prefixes of the curated data's identifiers (data/triples.ttl), on top of the vocabulary prefixes.
-ID_PREFIXES: dict[str, str] = {
-    name: str(PGID) + path
-    for name, path in {
-        "cooperation": "cooperation/",
-        "event": "event/",
-        "figure": "figure/",
-        "indicator": "indicator/",
-        "instant": "instant/",
-        "interval": "interval/",
-        "membership": "membership/",
-        "model": "model/",
-        "pgorg": "org/",
-        "period": "period/",
-        "person": "person/",
-        "place": "place/",
-        "plan": "plan/",
-        "request": "request/",
-        "role": "role/",
-        "site": "site/",
-        "source": "source/",
-    }.items()
-}
-KNOWN_PREFIXES: dict[str, str] = {**{k: str(v) for k, v in PREFIXES.items()}, **ID_PREFIXES}
-
 _PARAM = re.compile(r"^(?P<name>\S+)\s+(?P<type>\S+)\s+(?P<req>required|optional|default=\S+)\s*(?P<desc>.*)$")
-_PREFIXED = re.compile(r"^(?P<prefix>[A-Za-z][\w\-.]*)?:(?P<local>[^\s<>\"{}|^`\\]*)$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -211,9 +185,9 @@ def _iri_term(param: Param, text: str, resolve: Resolver | None) -> URIRef:
     text = text.strip()
     if text.startswith("<") and text.endswith(">"):
         return _checked_iri(param, text[1:-1])
-    prefixed = _PREFIXED.match(text)
-    if prefixed and (prefixed.group("prefix") or "") in KNOWN_PREFIXES:
-        return _checked_iri(param, KNOWN_PREFIXES[prefixed.group("prefix") or ""] + prefixed.group("local"))
+    expanded = expand_prefixed(text)
+    if expanded is not None:
+        return _checked_iri(param, expanded)
     if re.match(r"^(https?|urn|file|mailto):", text, re.IGNORECASE):
         return _checked_iri(param, text)
     if resolve is None:
@@ -387,6 +361,7 @@ def load_query(name: str) -> NamedQuery:
 
 
 __all__ = [
+    "ID_PREFIXES",
     "KNOWN_PREFIXES",
     "add_known_prefixes",
     "NamedQuery",

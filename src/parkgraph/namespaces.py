@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Graph, Namespace
 from rdflib.namespace import FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, XSD
 
@@ -25,6 +27,45 @@ PREFIXES: dict[str, Namespace] = {
     "xsd": Namespace(str(XSD)),
     "wd": WD,
 }
+
+# Prefixes of the curated data's identifiers (data/triples.ttl), on top of the vocabulary prefixes.
+ID_PREFIXES: dict[str, str] = {
+    name: str(PGID) + path
+    for name, path in {
+        "cooperation": "cooperation/",
+        "event": "event/",
+        "figure": "figure/",
+        "indicator": "indicator/",
+        "instant": "instant/",
+        "interval": "interval/",
+        "membership": "membership/",
+        "model": "model/",
+        "pgorg": "org/",
+        "period": "period/",
+        "person": "person/",
+        "place": "place/",
+        "plan": "plan/",
+        "request": "request/",
+        "role": "role/",
+        "site": "site/",
+        "source": "source/",
+    }.items()
+}
+# Every prefix a user may write without declaring it: in queries, `iri` parameters and entity names.
+KNOWN_PREFIXES: dict[str, str] = {**{k: str(v) for k, v in PREFIXES.items()}, **ID_PREFIXES}
+
+_PREFIXED = re.compile(r"^(?P<prefix>[A-Za-z][\w\-.]*)?:(?P<local>[^\s<>\"{}|^`\\]*)$")
+
+
+def expand_prefixed(text: str) -> str | None:
+    """The IRI `text` spells as a prefixed name with one of KNOWN_PREFIXES (`pgorg:sco`), else None.
+
+    Not checked as an IRI: the caller decides what to do with one a store would refuse.
+    """
+    match = _PREFIXED.match(text)
+    if match is None or (match.group("prefix") or "") not in KNOWN_PREFIXES:
+        return None
+    return KNOWN_PREFIXES[match.group("prefix") or ""] + match.group("local")
 
 
 def bind_prefixes(graph: Graph) -> Graph:

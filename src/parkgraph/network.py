@@ -22,10 +22,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from parkgraph.app import PREFIXES, short
+from parkgraph.app import short
 from parkgraph.binding import check_text, inject_value_list, iri_problem
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
+from parkgraph.namespaces import expand_prefixed
 from parkgraph.network_model import (
     BEGINNING,
     CLASS_PREFERENCE,
@@ -599,19 +600,18 @@ class _Fetch:
 
 
 def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Node]:
-    """IRIs `focus` may name, `how`: "iri" (itself, or a prefixed name), "label" (a label equal to it
-    in any letter case: sparql/resolve_label.rq, every match, without named.resolve_label's exact
-    look-up first) or "folded" (labels equal, containing or close once folded as analytics.normalize does)."""
+    """IRIs `focus` may name, `how`: "iri" (itself, or a prefixed name with namespaces.KNOWN_PREFIXES as
+    analytics.node_named takes it), "label" (a label equal to it in any letter case: sparql/resolve_label.rq,
+    every match, without named.resolve_label's exact look-up first) or "folded" (labels equal, containing
+    or close once folded as analytics.normalize does)."""
     from parkgraph.analytics import _QUOTES, normalize
 
     found: set[Node] = set()
     text = focus.strip()
     if how == "iri":  # only IRIs every store takes: Oxigraph refuses a query holding any other
-        if iri_problem(text) is None:
-            found.add(URIRef(text))
-        prefix, _, rest = text.partition(":")
-        if rest and prefix in PREFIXES and iri_problem(str(PREFIXES[prefix]) + rest) is None:
-            found.add(URIRef(str(PREFIXES[prefix]) + rest))
+        for iri in (text, expand_prefixed(text)):  # the prefixes of `iri` query parameters
+            if iri is not None and iri_problem(iri) is None:
+                found.add(URIRef(iri))
         return found
     if how == "label":
         for variant in {text, _QUOTES.sub("", text).strip()}:

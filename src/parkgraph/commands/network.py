@@ -15,7 +15,9 @@ from parkgraph.output import visible
 
 FocusOption = Annotated[
     str | None,
-    typer.Option("--focus", "-f", help="Only the neighbourhood of this entity (label in ru or en, IRI or pgid: name)."),
+    typer.Option(
+        "--focus", "-f", help="Only the neighbourhood of this entity (label in ru or en, IRI or prefixed name)."
+    ),
 ]
 DepthOption = Annotated[int | None, typer.Option("--depth", "-d", help="Steps around --focus (default 2).")]
 ClassesOption = Annotated[
