@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, URIRef
+from hypothesis import given
+from hypothesis import strategies as st
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from test_fuzz_strategies import FAST, unicode_text
 
 from parkgraph import paths, validate
 from parkgraph.cli import main
@@ -216,7 +220,7 @@ TRICKY_TRIG_LINES = {"top": 4, "a": 6, "b": 10, "c": 14, "d": 15, "e": 18, "f": 
 TRICKY_TURTLE = """\
 @prefix ex: <http://example.org/> .
 ex:a ex:p ex:o ;
-    ex:q \"\"\"text
+    ex:q \"\"\"text.
 ex:fake1 ex:p ex:o .
 \"\"\" .
   ex:b ex:p ex:o .
@@ -305,3 +309,49 @@ def test_subject_lines_skip_formats_without_statement_lines(name: str, fmt: str,
 def test_may_hold_comment(line: str, comment: bool) -> None:
     """Lines whose every "#" is inside an IRI need no tokenizing; any other "#" may begin a comment."""
     assert may_hold_comment(line) is comment
+
+
+# A few subjects and graphs, IRIs and blank nodes, for the property test below, and literals that
+# hold what would end a statement or begin one, were they not inside a string.
+FUZZ_SUBJECTS = [URIRef(EX + f"s{k}") for k in range(4)]
+FUZZ_GRAPHS = [None, URIRef(EX + "g1"), URIRef(EX + "g2"), BNode("g3")]
+LOOKALIKES = (".\n", " .\n", "\nex:fake ex:p ex:o .\n", "\n<http://example.org/fake> a ex:C .", "\n    ex:fake2\n",
+              "{", "}\n", "ex:g {\n", '"""', "'''", "#", "\\", '"', "'")
+fuzz_text = st.lists(st.one_of(unicode_text, st.sampled_from(LOOKALIKES)), max_size=6).map("".join)
+fuzz_object = st.one_of(
+    fuzz_text.map(Literal),
+    st.builds(Literal, fuzz_text, lang=st.just("en")),
+    st.sampled_from(FUZZ_SUBJECTS),
+    st.just(BNode("nested")),  # described with a hostile literal of its own: a [ ] block over lines
+)
+fuzz_quad = st.tuples(st.sampled_from(FUZZ_SUBJECTS), st.integers(0, 2), fuzz_object, st.sampled_from(FUZZ_GRAPHS))
+
+
+@FAST
+@given(st.lists(fuzz_quad, min_size=1, max_size=12), fuzz_text)
+@pytest.mark.filterwarnings("ignore:.*is deprecated.*:DeprecationWarning")
+def test_subject_lines_agree_with_rdflib_writers(quads: list, nested: str) -> None:
+    """Whatever the literals hold (braces, dots, quotes, '#', line breaks, subject-like text), every
+    subject of what rdflib's TriG and Turtle writers write is found on a line that begins with it."""
+    dataset = Dataset()
+    dataset.bind("ex", EX)
+    for s, p, o, g in quads:
+        graph = dataset.graph(g) if g is not None else dataset.default_graph
+        graph.add((s, URIRef(EX + f"p{p}"), o))
+        if o == BNode("nested"):
+            graph.add((o, URIRef(EX + "p0"), Literal(nested)))
+    union = Graph()
+    union.bind("ex", EX)
+    for s, p, o, _g in dataset.quads():
+        union.add((s, p, o))
+    subjects = {str(s) for s in union.subjects() if isinstance(s, URIRef)}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in (("fuzz.trig", dataset), ("fuzz.ttl", union)):
+            path = Path(tmp) / name
+            data.serialize(path, format="trig" if name.endswith(".trig") else "turtle", encoding="utf-8")
+            found = SubjectLines([path])._build()
+            assert set(found) == subjects, (path.read_text(encoding="utf-8"), found)
+            with path.open(encoding="utf-8") as handle:  # lines as the scanner counts them
+                lines = handle.readlines()
+            for iri, (_file, number) in found.items():
+                assert lines[number - 1].split()[0] in (f"<{iri}>", "ex:" + iri[len(EX):]), (iri, number)
