@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from parkgraph.labels import display_label
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.sparql import internal_query
+from parkgraph.subject_lines import StatementSubjects, line_subjects
 
 
 @dataclass
@@ -66,48 +66,40 @@ class ValidationReport:
         return [p for p in self.problems if p.check == check]
 
 
+LINE_FORMATS = (".nt", ".nq")  # one triple or quad per line, its subject first
+STATEMENT_FORMATS = (".ttl", ".turtle", ".trig")  # statements over any number of lines, found by following them
+
+
 class SubjectLines:
-    """Finds the file and line where a subject's description starts, for error messages."""
+    """Finds the file and line where a subject's description starts, for error messages.
+
+    The index is built on the first look-up (most runs find no problem) by the scanners of
+    parkgraph.subject_lines, which read each file once without parsing it; formats without lines
+    to point at (JSON-LD, RDF/XML) are skipped.
+    """
 
     def __init__(self, files: Sequence[Path]) -> None:
         self.files = list(files)
         self._index: dict[str, tuple[str, int]] | None = None
 
     def _build(self) -> dict[str, tuple[str, int]]:
+        """Each subject IRI -> (file, line) of its first description, in the order of the files."""
         index: dict[str, tuple[str, int]] = {}
         for path in self.files:
-            if path.suffix.lower() not in (".ttl", ".turtle", ".nt", ".nq", ".trig"):
+            suffix = path.suffix.lower()
+            if suffix not in LINE_FORMATS and suffix not in STATEMENT_FORMATS:
                 continue
-            prefixes: dict[str, str] = {}
-            with path.open(encoding="utf-8", errors="replace") as handle:
-                for number, line in enumerate(handle, start=1):
-                    if not line or line[0] in " \t#\n\r":
-                        continue
-                    declared = re.match(r"@?prefix\s+([\w.-]*):\s*<([^>]*)>", line, re.IGNORECASE)
-                    if declared:
-                        prefixes[declared.group(1)] = declared.group(2)
-                        continue
-                    tokens = line.split(None, 3)
-                    subjects = tokens[:1]
-                    if len(tokens) > 2 and tokens[1] == "{":  # TriG: a graph's name, then a subject on its line
-                        subjects.append(tokens[2])
-                    for token in subjects:
-                        iri = self._expand(token, prefixes)
-                        if iri and iri not in index:
-                            index[iri] = (str(path), number)
+            with path.open(encoding="utf-8-sig", errors="replace") as handle:
+                if suffix in LINE_FORMATS:
+                    first = line_subjects(handle)
+                else:
+                    first = StatementSubjects(graphs=suffix == ".trig").scan(handle)
+            for iri, number in first.items():
+                index.setdefault(iri, (str(path), number))
         return index
 
-    @staticmethod
-    def _expand(token: str, prefixes: dict[str, str]) -> str | None:
-        if token.startswith("<") and token.endswith(">"):
-            return token[1:-1]
-        if ":" in token:
-            prefix, local = token.split(":", 1)
-            if prefix in prefixes:
-                return prefixes[prefix] + local.replace("\\", "")
-        return None
-
     def find(self, iri: str) -> tuple[str | None, int | None]:
+        """(file, line) where `iri` is first described as a subject, or (None, None)."""
         if self._index is None:
             self._index = self._build()
         return self._index.get(iri, (None, None))
