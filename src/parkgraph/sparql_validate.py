@@ -23,7 +23,7 @@ from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, parse_in
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
-from parkgraph.stores.oxigraph import bulk_format, position, to_oxigraph, to_rdflib
+from parkgraph.stores.oxigraph import bulk_format, has_named_graphs, position, to_oxigraph, to_rdflib
 from parkgraph.validate import (
     Problem,
     SubjectLines,
@@ -71,11 +71,6 @@ def select(store: ox.Store, query: str, **bindings: Node) -> list[dict[str, Node
     solutions = store.query(query, substitutions=subs or None, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
     return [{name: to_rdflib(solution[name]) for name in names} for solution in solutions]
-
-
-def has_named_graphs(store: ox.Store) -> bool:
-    """True when the store holds a named graph: only then can the union of its graphs repeat a triple."""
-    return next(iter(store.named_graphs()), None) is not None
 
 
 def count_triples(store: ox.Store) -> int:

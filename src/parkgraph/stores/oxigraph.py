@@ -155,6 +155,11 @@ def _iri_pairs(tsv: bytes) -> list[list[str]] | None:
     return pairs if all(len(pair) == 2 for pair in pairs) else None
 
 
+def has_named_graphs(store: ox.Store) -> bool:
+    """True when the store holds a named graph: only then can the union of its graphs repeat a triple."""
+    return next(iter(store.named_graphs()), None) is not None
+
+
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """An rdflib term as a pyoxigraph term (for query substitutions and inserts)."""
     if isinstance(term, URIRef):
@@ -541,9 +546,8 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         """The number of distinct triples in the union of the store's graphs (what memory counts)."""
-        has_named_graphs = next(iter(self.ox.named_graphs()), None) is not None
         # Without named graphs every quad is a distinct triple; with them, a triple may sit in several.
-        result = self.query(internal_query("distinct_triple_count" if has_named_graphs else "triple_count"))
+        result = self.query(internal_query("distinct_triple_count" if has_named_graphs(self.ox) else "triple_count"))
         return int(result.rows[0][0])
 
 
