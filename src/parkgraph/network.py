@@ -727,10 +727,6 @@ def to_networkx(
         network = build_network(_Index.load(graph), lang=lang, collapse=collapse)
     if classes:
         network = restrict_classes(network, classes)
-    if focus is not None:
-        from parkgraph.analytics import find_entity
-
-        network = neighbourhood(network, find_entity(network, focus), 2 if depth is None else depth)
-    elif depth is not None:
+    if depth is not None:
         raise ParkgraphError("--depth needs --focus", hint="name the entity to centre on with --focus")
     return network
