@@ -175,3 +175,51 @@ def test_cli_unknown_prefixed_names(store: str, oxigraph_path: Path, tmp_path: P
         code, out, err = run(capsys, *args, *where)
         assert code == 2 and err.startswith("error: no entity is called 'pgorg:no-such-park'"), (args, err)
         assert "Traceback" not in err
+
+
+CASE_VARIANTS = """
+@prefix pg: <https://w3id.org/parkgraph/ontology#> .
+@prefix pgorg: <https://w3id.org/parkgraph/id/org/> .
+@prefix place: <https://w3id.org/parkgraph/id/place/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+pgorg:alpha-park a pg:IndustrialPark ; rdfs:label "Alpha Park"@en , "Альфа"@ru ; schema:location place:russia .
+pgorg:alpha-zone a pg:IndustrialPark ; rdfs:label "alpha park"@en , "Альфа-зона"@ru ; schema:location place:russia .
+"""
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = tmp_path_factory.mktemp("variants") / "variants.ttl"
+    source.write_text(CASE_VARIANTS, encoding="utf-8")
+    return source
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph-memory"])
+def test_an_exact_label_wins_over_another_entitys_case_variant(
+    store: str, variants: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for named-query parameters: "Alpha Park" is the park labelled so, although "alpha park" names
+    another; a name written as neither ("ALPHA PARK") stays ambiguous. The same on the whole network
+    (path, neighbours) and on the store-side focus, which then reads no label but by index."""
+    graph = ParkGraph.open(store, files=[variants])
+    network = to_networkx(graph)
+    alpha, zone = PGID + "org/alpha-park", PGID + "org/alpha-zone"
+    assert find_entity(network, "Alpha Park") == alpha and find_entity(network, "alpha park") == zone
+    with pytest.raises(ParkgraphError, match="ambiguous"):
+        find_entity(network, "ALPHA PARK")
+    scans, select = [], parkgraph.network._select
+
+    def spy(graph: object, query: str, bindings: object = None) -> list[tuple]:
+        if query in (internal_query("resolve_label"), internal_query("network_labels")):
+            scans.append(query)
+        return select(graph, query, bindings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parkgraph.network, "_select", spy)
+    for name, iri in (("Alpha Park", alpha), ("alpha park", zone), (" Alpha Park ", alpha)):
+        focused = to_networkx(graph, focus=name, depth=1)
+        assert _as_data(focused) == _as_data(to_networkx(graph, focus=iri, depth=1)), name
+    assert scans == []  # each found by the exact look-up
+    with pytest.raises(ParkgraphError, match="ambiguous"):
+        to_networkx(graph, focus="ALPHA PARK", depth=1)
+    graph.release()

@@ -65,7 +65,9 @@ def node_named(graph: nx.MultiDiGraph, name: str) -> str | None:
 def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | None = None) -> str:
     """The one node called `name` (label in either language, IRI or prefixed name); else a clear error.
 
-    An IRI or prefixed name (`node_named`) is taken first, then any name folded by `normalize`.
+    An IRI or prefixed name (`node_named`) is taken first, then any name folded by `normalize`; of
+    several entities so named, the one whose label is written exactly as `name` (as for named-query
+    parameters, `named.resolve_label`).
     `index` is `name_index(graph)`, for a caller that looks up several names (it costs about a
     second per 30,000 entities to build).
     """
@@ -76,6 +78,9 @@ def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | 
         index = name_index(graph)
     wanted = normalize(name)
     found = index.get(wanted, set())
+    if len(found) > 1:  # a name written exactly as one entity's label wins over others' variants of it
+        exact = {node for node in found if name.strip() in _names(node, graph.nodes[node])}
+        found = exact if len(exact) == 1 else found
     if len(found) == 1:
         return next(iter(found))
     if found:

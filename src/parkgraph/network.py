@@ -26,6 +26,7 @@ from parkgraph.app import short
 from parkgraph.binding import check_text, inject_value_list, iri_problem
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
+from parkgraph.named import EXACT_LANGUAGES
 from parkgraph.namespaces import expand_prefixed
 from parkgraph.network_model import (
     BEGINNING,
@@ -601,9 +602,10 @@ class _Fetch:
 
 def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Node]:
     """IRIs `focus` may name, `how`: "iri" (itself, or a prefixed name with namespaces.KNOWN_PREFIXES as
-    analytics.node_named takes it), "label" (a label equal to it in any letter case: sparql/resolve_label.rq,
-    every match, without named.resolve_label's exact look-up first) or "folded" (labels equal, containing
-    or close once folded as analytics.normalize does)."""
+    analytics.node_named takes it), "exact" (a label written exactly so, plain, @en or @ru, as
+    named.resolve_label looks first), "label" (a label equal to it in any letter case:
+    sparql/resolve_label.rq, every match) or "folded" (labels equal, containing or close once folded as
+    analytics.normalize does)."""
     from parkgraph.analytics import _QUOTES, normalize
 
     found: set[Node] = set()
@@ -612,6 +614,12 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Nod
         for iri in (text, expand_prefixed(text)):  # the prefixes of `iri` query parameters
             if iri is not None and iri_problem(iri) is None:
                 found.add(URIRef(iri))
+        return found
+    if how == "exact":  # an index look-up: milliseconds on a big store, where "label" reads every label
+        exact = internal_query("resolve_label_exact")
+        for language in EXACT_LANGUAGES:
+            rows = _select(graph, exact, {"label": Literal(text, lang=language)})
+            found |= {row[0] for row in rows if isinstance(row[0], URIRef)}
         return found
     if how == "label":
         for variant in {text, _QUOTES.sub("", text).strip()}:
@@ -640,7 +648,7 @@ def _resolve_focus(graph: ParkGraph | Graph, focus: str, classes: Sequence[str] 
     """
     from parkgraph.analytics import find_entity
 
-    for how in ("iri", "label", "folded"):
+    for how in ("iri", "exact", "label", "folded"):
         candidates = _focus_candidates(graph, focus, how)
         if not candidates and how != "folded":
             continue
