@@ -23,7 +23,7 @@ from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, parse_in
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
-from parkgraph.stores.oxigraph import bulk_format, has_named_graphs, position, to_oxigraph, to_rdflib
+from parkgraph.stores.oxigraph import bulk_format, has_named_graphs, position, to_oxigraph, to_rdflib, triple_count
 from parkgraph.validate import (
     Problem,
     SubjectLines,
@@ -71,17 +71,6 @@ def select(store: ox.Store, query: str, **bindings: Node) -> list[dict[str, Node
     solutions = store.query(query, substitutions=subs or None, use_default_graph_as_union=True)
     names = [v.value for v in solutions.variables]
     return [{name: to_rdflib(solution[name]) for name in names} for solution in solutions]
-
-
-def count_triples(store: ox.Store) -> int:
-    """The distinct triples of the union of the store's graphs, as the pyshacl engine counts them.
-
-    len(store) counts quads, a triple in two graphs twice. Counting distinct triples is a pass over
-    the whole store, so it runs only when there are named graphs; otherwise the two counts agree.
-    """
-    if not has_named_graphs(store):
-        return len(store)
-    return int(select(store, internal_query("distinct_triple_count"))[0]["n"])
 
 
 def run_constraints(store: ox.Store, compiled: Sequence[CompiledConstraint], *, distinct: bool = False
@@ -197,7 +186,7 @@ def validate_sparql(
     started = time.perf_counter()
     report.problems = load_files(store, files)
     report.checks.append("syntax")
-    report.triples = count_triples(store)
+    report.triples = triple_count(store)  # distinct triples, as the pyshacl engine counts
     report.seconds["syntax"] = time.perf_counter() - started
     if report.problems:  # a partial graph would give misleading results
         return report

@@ -160,6 +160,19 @@ def has_named_graphs(store: ox.Store) -> bool:
     return next(iter(store.named_graphs()), None) is not None
 
 
+def triple_count(store: ox.Store) -> int:
+    """The distinct triples of the union of the store's graphs (what the memory store and pyshacl count).
+
+    len(store) counts quads, a triple in two graphs twice (Oxigraph's union repeats it too, its issue
+    #1919). Counting distinct triples is a pass over the whole store, so it runs only when there are
+    named graphs; without them every quad is a distinct triple.
+    """
+    if not has_named_graphs(store):
+        return len(store)
+    solutions = store.query(internal_query("distinct_triple_count"), use_default_graph_as_union=True)
+    return int(next(iter(solutions))[0].value)
+
+
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """An rdflib term as a pyoxigraph term (for query substitutions and inserts)."""
     if isinstance(term, URIRef):
@@ -546,9 +559,12 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         """The number of distinct triples in the union of the store's graphs (what memory counts)."""
-        # Without named graphs every quad is a distinct triple; with them, a triple may sit in several.
-        result = self.query(internal_query("distinct_triple_count" if has_named_graphs(self.ox) else "triple_count"))
-        return int(result.rows[0][0])
+        try:
+            return triple_count(self.ox)
+        except (OSError, RuntimeError) as exc:
+            if "Corruption" in str(exc) and self.path is not None:
+                raise self._damaged(exc) from exc
+            raise StoreError(f"reading {self.where} failed: {exc}") from exc
 
 
 class OxigraphMemoryStore(OxigraphStore):
