@@ -102,6 +102,14 @@ def is_blank(text: str) -> bool:
 
 
 @lru_cache(maxsize=64)
+def _update_tree(update: str) -> ParseResults:
+    """rdflib's parse tree of a SPARQL Update (cached: the policy check and the memory store's check of
+    the graphs it names both read it; neither changes it)."""
+    with RDFLIB_PARSER:
+        return parseUpdate(update)
+
+
+@lru_cache(maxsize=64)
 def update_reach(update: str) -> Reach:
     """The SERVICE endpoints and LOAD sources of a SPARQL Update; QueryError with line and column if it is not one."""
     check_text(update, "the update", "<update>")
@@ -109,8 +117,7 @@ def update_reach(update: str) -> Reach:
         # The grammar allows an empty update, but it does nothing (and rdflib fails on it): say so.
         raise QueryError("the update is empty", hint="write an update such as INSERT DATA { … }")
     try:
-        with RDFLIB_PARSER:
-            tree = parseUpdate(update)
+        tree = _update_tree(update)
     except ValueError as exc:
         raise QueryError(
             f"SPARQL Update syntax error: {exc}", file="<update>", hint="fix the escape it names"
@@ -250,9 +257,7 @@ def query_names_graphs(prepared: Query) -> bool:
 
 def update_names_graphs(update: str) -> bool:
     """True if a (syntactically valid) SPARQL Update names graphs: GRAPH, WITH, USING, a graph IRI, NAMED or ALL."""
-    with RDFLIB_PARSER:
-        tree = parseUpdate(update)
-    for request in tree.get("request") or []:
+    for request in _update_tree(update).get("request") or []:
         # CompValue.get() answers a missing key with the key's name: test membership instead.
         if "withClause" in request or request.name == "Create":
             return True
