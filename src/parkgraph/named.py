@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -199,6 +199,15 @@ def _iri_term(param: Param, text: str, resolve: Resolver | None) -> URIRef:
 EXACT_LANGUAGES = (None, "en", "ru")
 
 
+def exact_label_matches(
+    text: str, resolve: Callable[[str, Mapping[str, Node]], Iterable[Sequence[Node | None]]]
+) -> list[Node | None]:
+    """The entities with a label written exactly `text`, plain, @en or @ru: an index look-up
+    (milliseconds at a million triples), where any letter case or language reads every label."""
+    exact = internal_query("resolve_label_exact")
+    return [row[0] for lang in EXACT_LANGUAGES for row in resolve(exact, {"label": Literal(text, lang=lang)})]
+
+
 def resolve_label(text: str, resolve: Resolver, param: Param | None = None) -> URIRef:
     """The one entity whose rdfs:label, skos:prefLabel or skos:altLabel is `text`.
 
@@ -206,8 +215,7 @@ def resolve_label(text: str, resolve: Resolver, param: Param | None = None) -> U
     look-up, where the fallback, any letter case and any language, reads every label of the graph
     (seconds at a million triples). So an exact label wins over another entity's case variant.
     """
-    exact = internal_query("resolve_label_exact")
-    found = [row[0] for lang in EXACT_LANGUAGES for row in resolve(exact, {"label": Literal(text, lang=lang)})]
+    found = exact_label_matches(text, resolve)
     if not any(isinstance(node, URIRef) for node in found):
         found = [row[0] for row in resolve(internal_query("resolve_label"), {"text": Literal(text)})]
     iris = sorted({str(node) for node in found if isinstance(node, URIRef)})
@@ -372,6 +380,7 @@ __all__ = [
     "parse_named_query",
     "query_names",
     "EXACT_LANGUAGES",
+    "exact_label_matches",
     "resolve_label",
     "to_term",
 ]

@@ -26,7 +26,7 @@ from parkgraph.app import short
 from parkgraph.binding import check_text, inject_value_list, iri_problem
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
-from parkgraph.named import EXACT_LANGUAGES
+from parkgraph.named import exact_label_matches
 from parkgraph.namespaces import expand_prefixed
 from parkgraph.network_model import (
     BEGINNING,
@@ -616,11 +616,8 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Nod
                 found.add(URIRef(iri))
         return found
     if how == "exact":  # an index look-up: milliseconds on a big store, where "label" reads every label
-        exact = internal_query("resolve_label_exact")
-        for language in EXACT_LANGUAGES:
-            rows = _select(graph, exact, {"label": Literal(text, lang=language)})
-            found |= {row[0] for row in rows if isinstance(row[0], URIRef)}
-        return found
+        matches = exact_label_matches(text, lambda query, bindings: _select(graph, query, bindings))
+        return {node for node in matches if isinstance(node, URIRef)}
     if how == "label":
         for variant in {text, _QUOTES.sub("", text).strip()}:
             if variant:
