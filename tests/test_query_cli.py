@@ -415,3 +415,16 @@ def test_a_broken_update_is_reported_as_an_update(
     assert code == 2 and f"error: {file}:3:" in err and "SPARQL Update syntax error" in err, err
     code, out, err = run(capsys, "query", "-e", BROKEN_UPDATE.replace("DELETE", "SELECT * "), *extra)
     assert code == 2 and "error: <query>:3:" in err and "SPARQL syntax error" in err and "Update" not in err, err
+
+
+def test_an_iri_is_spelt_one_way_in_every_table(capsys: pytest.CaptureFixture[str]) -> None:
+    """Query tables, neighbours and the did-you-mean message all write KIP Master as pgorg:kip-master
+    (the neighbours table and messages wrote pgid:org/kip-master, with the vocabulary prefixes only)."""
+    _, queried, _ = run(capsys, "query", "-e", "SELECT ?o WHERE { BIND(pgorg:kip-master AS ?o) }")
+    code, near, _ = run(capsys, "neighbours", "Farid Zakirov", "--depth", "1")
+    assert code == 0
+    _, _, suggested = run(capsys, "neighbours", "Farid Zakirof")
+    for text in (queried, near, suggested):
+        assert "pgorg:kip-master" in text or "person:farid-zakirov" in text, text
+        assert "pgid:org/" not in text and "pgid:person/" not in text, text
+    assert "pgorg:kip-master" in queried and "pgorg:kip-master" in near

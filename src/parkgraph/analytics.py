@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from parkgraph.app import short
 from parkgraph.errors import ParkgraphError
-from parkgraph.namespaces import expand_prefixed
+from parkgraph.namespaces import expand_prefixed, shorten
 
 _MAX_ROUTES = 1000  # shortest routes considered before ordering and cutting to `limit`
 _QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
@@ -31,7 +30,7 @@ def normalize(text: str) -> str:
 
 def _names(node: str, data: dict) -> set[str]:
     """Every name a node answers to: IRI, prefixed name, labels in both languages, alternative labels."""
-    names = {node, short(node), data.get("label_ru", ""), data.get("label_en", ""), data.get("label", "")}
+    names = {node, shorten(node), data.get("label_ru", ""), data.get("label_en", ""), data.get("label", "")}
     names.update(data.get("alt_labels") or [])
     return {n for n in names if n}
 
@@ -47,7 +46,7 @@ def name_index(graph: nx.MultiDiGraph) -> dict[str, set[str]]:
 
 def _describe(graph: nx.MultiDiGraph, node: str) -> str:
     data = graph.nodes[node]
-    return f"{data.get('label', node)} ({data.get('class_label', '')}, {short(node)})"
+    return f"{data.get('label', node)} ({data.get('class_label', '')}, {shorten(node)})"
 
 
 def node_named(graph: nx.MultiDiGraph, name: str) -> str | None:

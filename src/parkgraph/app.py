@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from parkgraph.errors import QueryError
-from parkgraph.namespaces import PREFIXES
 
 if TYPE_CHECKING:
     from parkgraph.graph import ParkGraph
@@ -131,13 +130,3 @@ def release_opened() -> None:
         OPENED.pop().release()
 
 
-# Longest namespace first, so that a namespace inside another gives the more specific prefix.
-_LONGEST_FIRST = tuple(sorted(((prefix, str(ns)) for prefix, ns in PREFIXES.items()), key=lambda kv: -len(kv[1])))
-
-
-def short(iri: str) -> str:
-    """An IRI as a prefixed name where parkgraph knows the prefix."""
-    for prefix, ns in _LONGEST_FIRST:
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri

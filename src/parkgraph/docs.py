@@ -22,10 +22,10 @@ from pathlib import Path
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
 
 from parkgraph import paths
-from parkgraph.app import short
 from parkgraph.atomic import atomic_write
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
+from parkgraph.namespaces import shorten
 from parkgraph.sparql import internal_query
 
 ONTDOC = Namespace("https://w3id.org/profile/ontdoc/")
@@ -109,7 +109,7 @@ def short_name(iri: URIRef | str) -> str:
     for namespace, prefix in (("http://purl.org/dc/terms/", "dcterms"), ("http://purl.org/vocab/vann/", "vann")):
         if text.startswith(namespace):
             return f"{prefix}:{text[len(namespace):]}"
-    return short(text)
+    return shorten(text)
 
 
 def pylode_graph(ontology: Graph, terms: Sequence[Term]) -> Graph:

@@ -54,6 +54,18 @@ ID_PREFIXES: dict[str, str] = {
 # Every prefix a user may write without declaring it: in queries, `iri` parameters and entity names.
 KNOWN_PREFIXES: dict[str, str] = {**{k: str(v) for k, v in PREFIXES.items()}, **ID_PREFIXES}
 
+_LONGEST_FIRST = sorted(KNOWN_PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def shorten(iri: str) -> str:
+    """An IRI as a prefixed name (the longest known namespace first: `pgorg:sco`, not `pgid:org/sco`),
+    else the IRI itself. The one spelling every table, message and map uses."""
+    for prefix, namespace in _LONGEST_FIRST:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
 _PREFIXED = re.compile(r"^(?P<prefix>[A-Za-z][\w\-.]*)?:(?P<local>[^\s<>\"{}|^`\\]*)$")
 
 

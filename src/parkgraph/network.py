@@ -22,12 +22,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from parkgraph.app import short
 from parkgraph.binding import check_text, inject_value_list, iri_problem
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
 from parkgraph.named import exact_label_matches
-from parkgraph.namespaces import expand_prefixed
+from parkgraph.namespaces import expand_prefixed, shorten
 from parkgraph.network_model import (
     BEGINNING,
     CLASS_PREFERENCE,
@@ -74,7 +73,7 @@ _FIGURE_VALUES = [(key, str(p)) for key, p in FIGURE_VALUES.items()]
 _FIGURE_LINKS = [(key, str(p)) for key, p in FIGURE_LINKS.items()]
 
 
-_short = functools.lru_cache(maxsize=1 << 16)(short)  # app.short scans every prefix; exports ask it per node and edge
+_short = functools.lru_cache(maxsize=1 << 16)(shorten)  # shorten scans every prefix; exports ask it per node and edge
 
 
 def check_lang(lang: str) -> str:

@@ -20,6 +20,7 @@ from rich.text import Text
 from parkgraph.binding import sparql_term
 from parkgraph.errors import QueryError
 from parkgraph.named import KNOWN_PREFIXES
+from parkgraph.namespaces import shorten
 from parkgraph.results import QueryResult
 
 TABULAR_FORMATS = ("table", "csv", "tsv", "json")
@@ -27,18 +28,9 @@ GRAPH_FORMATS = ("turtle", "jsonld")
 FORMATS = TABULAR_FORMATS + GRAPH_FORMATS
 ASK_HEADER = "_askResult"  # the column name Jena and others use for ASK answers in CSV/TSV
 
-_BY_LENGTH = sorted(KNOWN_PREFIXES.items(), key=lambda kv: -len(kv[1]))
 # Control characters but tab and newline: a terminal acts on them (ESC and C1 CSI start colour, title,
 # hyperlink and cursor sequences), so a table shows them as \xNN instead.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def shorten(iri: str) -> str:
-    """An IRI as a prefixed name (longest known namespace first), else the IRI itself."""
-    for prefix, ns in _BY_LENGTH:
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def known_format(fmt: str | None) -> str | None:
@@ -245,7 +237,6 @@ __all__ = [
     "check_format",
     "known_format",
     "render_text",
-    "shorten",
     "to_csv",
     "to_json",
     "to_json_dict",

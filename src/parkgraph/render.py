@@ -13,10 +13,10 @@ from pathlib import Path
 import networkx as nx
 
 from parkgraph.analytics import normalize
-from parkgraph.app import short
 from parkgraph.atomic import atomic_write
 from parkgraph.errors import ParkgraphError
 from parkgraph.export import text_only
+from parkgraph.namespaces import shorten
 from parkgraph.network_model import KINDS
 from parkgraph.paths import TEMPLATES_DIR
 
@@ -122,10 +122,10 @@ def _fact(key: str, value: object) -> str:
 
 def _node_item(node: str, data: dict, degree: int, lang: str) -> dict:
     other = data.get("label_en") if lang == "ru" else data.get("label_ru")
-    names = {node, short(node), data.get("label", ""), data.get("label_ru", ""), data.get("label_en", "")}
+    names = {node, shorten(node), data.get("label", ""), data.get("label_ru", ""), data.get("label_en", "")}
     names.update(data.get("alt_labels") or [])
     info = {
-        "type": f"{data.get('class_label', '')} · {short(data.get('class_iri', ''))}",
+        "type": f"{data.get('class_label', '')} · {shorten(data.get('class_iri', ''))}",
         "label": data.get("label", node),
         "other_label": other or "",
         "iri": node,

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from parkgraph.app import DataOption, StoreOption, app, console, err_console, open_graph, short
+from parkgraph.app import DataOption, StoreOption, app, console, err_console, open_graph
+from parkgraph.namespaces import shorten
 from parkgraph.output import visible
 from parkgraph.stats import compute_stats
 from parkgraph.validate import validate
@@ -72,5 +73,5 @@ def stats_command(
         table.add_column("IRI")
         table.add_column("count", justify="right")
         for iri, count in rows[:top]:
-            table.add_row(short(iri), str(count))
+            table.add_row(shorten(iri), str(count))
         console.print(table)

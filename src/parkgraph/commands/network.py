@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from parkgraph.app import DataOption, LangOption, StoreOption, app, console, open_graph, short
+from parkgraph.app import DataOption, LangOption, StoreOption, app, console, open_graph
 from parkgraph.errors import ParkgraphError
+from parkgraph.namespaces import shorten
 from parkgraph.output import visible
 
 FocusOption = Annotated[
@@ -122,7 +123,7 @@ def neighbours_command(
         table.add_column(column, justify="right" if column == "steps" else "left")
     for node, distance in rows:
         data = network.nodes[node]
-        cells = (data.get("label", node), data.get("class_label", ""), short(node))
+        cells = (data.get("label", node), data.get("class_label", ""), shorten(node))
         table.add_row(str(distance), *(Text(visible(str(cell))) for cell in cells))
     console.print(table)
 
