@@ -957,6 +957,17 @@ def loadtest_section(report: dict) -> list[str]:
     return [*lines, ""]
 
 
+def validation_workers_text(ms: list[dict]) -> str:
+    """How the run's SPARQL-engine validations used worker processes, for the method paragraph."""
+    counts = sorted({m.get("workers") or 1 for m in ms if m["op"].startswith("validate") and m["engine"] == "oxigraph"})
+    if counts in ([], [1]):  # runs before the workers existed record none: they validated in one process
+        return "The SPARQL engine validated in one process. "
+    return (f"The SPARQL engine ran its checks on forked worker processes ({', '.join(map(str, counts))} as "
+            "`validate` chose by size, CPUs and free RAM); its peak RSS is the validating process's plus, for "
+            "each worker, the largest worker's: an upper bound, as pages the workers still share with it "
+            "count in each. ")
+
+
 def render_markdown(data: dict, notes: str = "", loadtest: dict | None = None) -> str:
     m = data["machine"]
     v = data["versions"]
@@ -999,10 +1010,8 @@ def render_markdown(data: dict, notes: str = "", loadtest: dict | None = None) -
         "`store.query` (the floor). Validation: `memory` column = the pyshacl engine "
         "(`validate --engine pyshacl`), `embedded Oxigraph` column = the SPARQL engine "
         "(`validate --engine sparql`), `plain rdflib` column = `pyshacl.validate` on a plain "
-        "`Graph().parse`; all include parsing or loading the files. The SPARQL engine runs its checks on "
-        "forked worker processes (`validate --workers`, by default one per CPU here); its peak RSS is "
-        "the validating process's plus, for each worker, the largest worker's: an upper bound, as "
-        "pages the workers still share with it count in each. Export = `to_networkx` of the whole "
+        "`Graph().parse`; all include parsing or loading the files. "
+        f"{validation_workers_text(data['measurements'])}Export = `to_networkx` of the whole "
         "graph; render = "
         f"`to_networkx(focus=<{data['options']['focus']}>, depth=2)` + `write_map`.",
         "",
