@@ -140,3 +140,54 @@ def test_export_command_writes_jsonld(pg: ParkGraph, tmp_path: Path) -> None:
     document = json.loads(target.read_text(encoding="utf-8"))
     assert document["@context"] == load_context()["@context"]
     assert_isomorphic(Graph().parse(target, format="json-ld"), pg.to_rdflib())
+
+
+NAMED_GRAPHS = """
+@prefix ex: <http://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:a rdfs:label "in the default graph"@en .
+ex:g1 { ex:a rdfs:label "in g1"@en ; ex:p ex:b . ex:b rdfs:label "b"@en . }
+ex:g2 { ex:a ex:p ex:c . ex:a rdfs:label "in g1"@en . [] ex:q ( 1 2 ) . }
+"""
+
+
+def quads_of(trig: str) -> set[tuple[str, ...]]:
+    """The quads of a TriG or JSON-LD document as N-Triples term strings, blank nodes renamed in order."""
+    from rdflib import Dataset
+    from rdflib.term import BNode
+
+    fmt = "trig" if trig.lstrip().startswith("@prefix") else "json-ld"
+    dataset = Dataset()
+    dataset.parse(data=trig, format=fmt)
+    names: dict[BNode, str] = {}
+
+    def text(term: object) -> str:
+        if isinstance(term, BNode):
+            return names.setdefault(term, "_:b")  # one blank-node class: only what hangs off them counts
+        return term.n3()  # type: ignore[attr-defined]
+
+    return {(text(s), text(p), text(o), text(g) if g != dataset.default_graph.identifier else "")
+            for s, p, o, g in dataset.quads((None, None, None, None))}
+
+
+@pytest.mark.parametrize("only_named", [False, True], ids=["default-and-named", "one-named-graph-only"])
+@pytest.mark.parametrize("store", ["oxigraph-memory", "oxigraph:PATH"])
+def test_named_graphs_are_kept(tmp_path: Path, store: str, only_named: bool) -> None:
+    """TriG loaded into an Oxigraph store comes back with its graph names (it came back as one union)."""
+    text = NAMED_GRAPHS
+    if only_named:  # one named graph and nothing else: pyld compacts it without a top-level @graph
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(("ex:a ", "ex:g2")))
+    source = tmp_path / "graphs.trig"
+    source.write_text(text, encoding="utf-8")
+    spec = f"oxigraph:{tmp_path / 'db'}" if store == "oxigraph:PATH" else store
+    graph = ParkGraph.open(spec, files=[source], **({} if store == "oxigraph-memory" else {"seed": False}))
+    try:
+        path = tmp_path / "graphs.jsonld"
+        write_jsonld(graph, path)
+    finally:
+        graph.release()
+    document = json.loads(path.read_text(encoding="utf-8"))
+    graphs = {n["id"]: n for n in document["@graph"] if "@graph" in n}
+    assert set(graphs) == ({"http://example.org/g1"} if only_named else {"http://example.org/g1",
+                                                                         "http://example.org/g2"})
+    assert quads_of(path.read_text(encoding="utf-8")) == quads_of(text)

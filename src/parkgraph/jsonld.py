@@ -91,22 +91,36 @@ def _tidy(value: Any) -> Any:
     return value
 
 
-def graph_to_jsonld(graph: Graph) -> dict[str, Any]:
-    """An rdflib graph as a compacted JSON-LD document with the shipped context inlined."""
-    nquads = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+def nquads_to_jsonld(nquads: str) -> dict[str, Any]:
+    """N-Quads (or N-Triples) as a compacted JSON-LD document with the shipped context inlined.
+
+    The default graph's nodes are the top-level `@graph`; each named graph is a node of it with
+    its IRI as `id` and its own nodes under `@graph` (JSON-LD 1.1 named graphs).
+    """
     options = {"documentLoader": _no_remote_documents}
     expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads", "useNativeTypes": False, **options})
     context = load_context()
     compacted = jsonld.compact(_native(expanded), context, options)
-    nodes = compacted.get("@graph")
-    if nodes is None:  # a single node is compacted without @graph
-        nodes = [{k: v for k, v in compacted.items() if k != "@context"}] if len(compacted) > 1 else []
+    if set(compacted) <= {"@context", "@graph"}:
+        nodes = compacted.get("@graph", [])
+    else:  # a single node (a single named graph too) is compacted without a top-level @graph
+        nodes = [{k: v for k, v in compacted.items() if k != "@context"}]
     return {"@context": context["@context"], "@graph": sorted((_tidy(n) for n in nodes), key=_sort_key)}
 
 
+def graph_to_jsonld(graph: Graph) -> dict[str, Any]:
+    """An rdflib graph as a compacted JSON-LD document with the shipped context inlined."""
+    return nquads_to_jsonld(graph.serialize(format="nt", encoding="utf-8").decode("utf-8"))
+
+
 def to_jsonld(graph: ParkGraph) -> dict[str, Any]:
-    """The whole parkgraph graph as a compacted JSON-LD document (a dict ready for json.dump)."""
-    return graph_to_jsonld(graph.to_rdflib())
+    """The whole parkgraph graph as a compacted JSON-LD document (a dict ready for json.dump).
+
+    From the Oxigraph stores with their named graphs (TriG or N-Quads loaded there keep them);
+    the other stores hold or give one graph.
+    """
+    dump = getattr(graph.store, "to_nquads", None)
+    return nquads_to_jsonld(dump()) if dump is not None else graph_to_jsonld(graph.to_rdflib())
 
 
 def write_jsonld(graph: ParkGraph, path: Path) -> None:

@@ -557,6 +557,15 @@ class OxigraphStore:
             graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
         return graph
 
+    def to_nquads(self) -> str:
+        """Every quad of the store as N-Quads text, named graphs kept (what JSON-LD export writes)."""
+        try:
+            return self.ox.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
+        except (OSError, RuntimeError) as exc:
+            if "Corruption" in str(exc) and self.path is not None:
+                raise self._damaged(exc) from exc
+            raise StoreError(f"reading {self.where} failed: {exc}") from exc
+
     def __len__(self) -> int:
         """The number of distinct triples in the union of the store's graphs (what memory counts)."""
         try:
