@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_shacl_sparql import CONSISTENCY_PLANTS, PLANTED, T
+from test_shacl_sparql import CONSISTENCY_PLANTS, PLANTED, T, outside_rl_files
 
 from parkgraph import parallel, paths, sparql_validate
 from parkgraph.cli import main
@@ -73,14 +73,7 @@ def test_each_check_alone_on_two_workers(tmp_path: Path) -> None:
 
 
 def test_the_owlrl_fallback_on_two_workers(tmp_path: Path) -> None:
-    plants = tmp_path / "inverse.ttl"
-    plants.write_text(
-        CONSISTENCY_PLANTS.split("t:sub")[0]
-        + "t:hasMember owl:inverseOf t:memberOf . t:memberOf rdfs:domain foaf:Person .\n"
-        + "t:org a pg:Company ; t:hasMember t:b . t:b a schema:City .\n",
-        encoding="utf-8",
-    )
-    files = [paths.ontology_file(), plants]
+    files = outside_rl_files(tmp_path)
     two = validate(files, engine="sparql", workers=2, shacl=False)
     assert [p.focus for p in two.problems] == [T + "b"]
     assert shown(two) == shown(validate(files, engine="sparql", workers=1, shacl=False))

@@ -186,8 +186,9 @@ def test_consistency_by_sparql_equals_the_owlrl_closure(tmp_path: Path) -> None:
     assert str(PGID) + "person/farid-zakirov" in focus and str(PGID) + "org/aip" in focus
 
 
-def test_owl_outside_the_sparql_subset_falls_back_to_owlrl(tmp_path: Path) -> None:
-    # owl:inverseOf makes t:b a person through the inverse; only the closure sees it.
+def outside_rl_files(tmp_path: Path) -> list[Path]:
+    """The ontology and a graph whose one disjointness violation only the owlrl closure derives:
+    owl:inverseOf makes t:b a person through the inverse."""
     plants = tmp_path / "inverse.ttl"
     plants.write_text(
         CONSISTENCY_PLANTS.split("t:sub")[0]
@@ -195,7 +196,11 @@ def test_owl_outside_the_sparql_subset_falls_back_to_owlrl(tmp_path: Path) -> No
         + "t:org a pg:Company ; t:hasMember t:b . t:b a schema:City .\n",
         encoding="utf-8",
     )
-    files = [paths.ontology_file(), plants]
+    return [paths.ontology_file(), plants]
+
+
+def test_owl_outside_the_sparql_subset_falls_back_to_owlrl(tmp_path: Path) -> None:
+    files = outside_rl_files(tmp_path)
     reference = validate(files, engine="pyshacl", shacl=False)
     fast = validate(files, engine="sparql", shacl=False)
     assert [p.focus for p in reference.problems] == [T + "b"]
