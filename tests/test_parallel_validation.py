@@ -8,6 +8,7 @@ and whole, and that validation reports exactly what one process reports.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from test_shacl_sparql import CONSISTENCY_PLANTS, PLANTED, T, outside_rl_files
 
 from parkgraph import parallel, paths, sparql_validate
 from parkgraph.cli import main
-from parkgraph.errors import QueryError
+from parkgraph.errors import ParkgraphError, QueryError
 from parkgraph.validate import ValidationReport, validate
 
 
@@ -51,6 +52,15 @@ def test_a_task_error_reaches_the_caller_whole() -> None:
         parallel.run_forked([lambda: 1, broken, lambda: 3], workers=2)
     assert (caught.value.message, caught.value.file, caught.value.line, caught.value.hint) == (
         "no such thing", "q.rq", 3, "look again")
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    def killed() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+
+    with pytest.raises(ParkgraphError) as caught:
+        parallel.run_forked([lambda: 1, killed, lambda: 3], workers=2)
+    assert "worker process ended unexpectedly" in caught.value.message and "--workers 1" in caught.value.hint
 
 
 def test_two_workers_report_what_one_reports(tmp_path: Path) -> None:

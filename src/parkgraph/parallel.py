@@ -17,6 +17,9 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from pebble import ProcessExpired, ProcessPool
+
+from parkgraph.errors import ParkgraphError
 from parkgraph.store import available_memory
 
 T = TypeVar("T")
@@ -65,24 +68,39 @@ def _run(index: int) -> object:
     return _TASKS[index]()
 
 
+def worker_count(workers: int, tasks: int) -> int:
+    """The processes `run_forked` uses for `tasks` tasks when asked for `workers`: 1 means here."""
+    return min(workers, tasks) if can_fork() else 1
+
+
 def run_forked(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
     """Each task's result, in order: on `workers` forked processes, or here when one is enough.
 
     A task's exception is raised here, as the task raised it (parkgraph's errors keep their file,
-    line and hint across processes). Results must be picklable; the tasks themselves need not be.
+    line and hint across processes); a worker that dies (the kernel's out-of-memory killer, say)
+    is a ParkgraphError, not a hang. Results must be picklable; the tasks themselves need not be.
+    The workers are pebble's, as for the query workers (parkgraph.limits).
     """
     global _TASKS
-    workers = min(workers, len(tasks))
-    if workers <= 1 or not can_fork():
+    count = worker_count(workers, len(tasks))
+    if count <= 1:
         return [task() for task in tasks]
     if _TASKS:
         raise RuntimeError("run_forked is already running in this process")
     _TASKS = tasks
+    pool = ProcessPool(max_workers=count, context=multiprocessing.get_context("fork"))
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run, range(len(tasks)), chunksize=1)  # type: ignore[return-value]
+        futures = [pool.schedule(_run, args=(index,)) for index in range(len(tasks))]
+        return [future.result() for future in futures]
+    except ProcessExpired as exc:
+        raise ParkgraphError(
+            f"a worker process ended unexpectedly (exit code {exc.exitcode})",
+            hint="it may have run out of memory: use fewer workers (--workers 1 runs everything in one process)",
+        ) from exc
     finally:
+        pool.stop()  # on an error the other tasks are abandoned; on success every worker is idle
+        pool.join()
         _TASKS = ()
 
 
-__all__ = ["auto_workers", "available_cpus", "can_fork", "resident_bytes", "run_forked"]
+__all__ = ["auto_workers", "available_cpus", "can_fork", "resident_bytes", "run_forked", "worker_count"]

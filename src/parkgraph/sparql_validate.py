@@ -23,7 +23,7 @@ from rdflib.term import Node
 from parkgraph import paths
 from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, parse_into, remote_context_refused
 from parkgraph.namespaces import bind_prefixes
-from parkgraph.parallel import auto_workers, resident_bytes, run_forked
+from parkgraph.parallel import auto_workers, resident_bytes, run_forked, worker_count
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
 from parkgraph.sparql import internal_query
 from parkgraph.stores.oxigraph import bulk_format, has_named_graphs, position, to_oxigraph, to_rdflib, triple_count
@@ -219,7 +219,6 @@ def validate_sparql(
         return report
     if workers is None:  # each worker may end up copying the loaded store: what this process holds now
         workers = auto_workers(resident_bytes()) if report.triples >= PARALLEL_FROM_TRIPLES else 1
-    report.workers = workers
     lines = SubjectLines(files)
     compiled: list[CompiledConstraint] = []
     if shacl:
@@ -231,6 +230,7 @@ def validate_sparql(
     if consistency:  # first: it is among the longest, and a long task started last would run alone
         tasks.append(timed(partial(sparql_consistency_rows, store)))
     tasks += [timed(partial(run_constraints, store, [constraint], distinct=distinct)) for constraint in compiled]
+    report.workers = worker_count(workers, len(tasks))
     results = run_forked(tasks, workers)
     if shacl:
         started = time.perf_counter()
