@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rdflib import Graph, Namespace
@@ -57,6 +58,7 @@ KNOWN_PREFIXES: dict[str, str] = {**{k: str(v) for k, v in PREFIXES.items()}, **
 _LONGEST_FIRST = sorted(KNOWN_PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a scan of every prefix; exports and name indexes ask per node and edge
 def shorten(iri: str) -> str:
     """An IRI as a prefixed name (the longest known namespace first: `pgorg:sco`, not `pgid:org/sco`),
     else the IRI itself. The one spelling every table, message and map uses."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import gc
 import re
 from collections import defaultdict
@@ -71,9 +70,6 @@ _IRI_ATTRIBUTES = {str(p): key for p, key in IRI_ATTRIBUTES.items()}
 _PREDICATE_LABELS = {str(p): labels for p, labels in PREDICATE_LABELS.items()}
 _FIGURE_VALUES = [(key, str(p)) for key, p in FIGURE_VALUES.items()]
 _FIGURE_LINKS = [(key, str(p)) for key, p in FIGURE_LINKS.items()]
-
-
-_short = functools.lru_cache(maxsize=1 << 16)(shorten)  # shorten scans every prefix; exports ask it per node and edge
 
 
 def check_lang(lang: str) -> str:
@@ -241,7 +237,7 @@ class _Index:
                 label = found[wanted]
                 break
         else:
-            label = _short(_text(node))
+            label = shorten(_text(node))
         self._label[(node, lang)] = label
         return label
 
@@ -334,7 +330,7 @@ class _Builder:
         known = self._classes.get(key)
         if known is None:
             known = self._classes[key] = {
-                "class": _short(_text(cls)) if cls is not None else "",
+                "class": shorten(_text(cls)) if cls is not None else "",
                 "class_iri": _text(cls) if cls is not None else "",
                 "class_label": _class_label(self.ix, cls, kind, self.lang),
                 "kind": kind.key,
@@ -365,7 +361,7 @@ class _Builder:
             ix = self.ix
             known = self._predicates[prop] = {
                 "predicate": prop,
-                "predicate_short": _short(prop),
+                "predicate_short": shorten(prop),
                 "label": ix.predicate_label(prop, self.lang),
                 "label_ru": ix.predicate_label(prop, "ru"),
                 "label_en": ix.predicate_label(prop, "en"),
