@@ -108,9 +108,10 @@ def test_auto_workers_stay_within_the_available_cpus(monkeypatch: pytest.MonkeyP
 
 def test_auto_workers_stay_within_the_available_ram(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
-    monkeypatch.setattr(parallel, "available_memory", lambda: 3 * 2**30 + 1)
-    assert parallel.auto_workers(2**30) == 3  # room for three copies of a 1 GB process
-    assert parallel.auto_workers(4 * 2**30) == 1  # none: the checks run here
+    monkeypatch.setattr(parallel, "available_memory", lambda: 6 * 2**30 + 1)
+    assert parallel.auto_workers(2**30) == 3  # half the free RAM holds three copies of a 1 GB process
+    assert parallel.auto_workers(2 * 2**30) == 1  # one copy: the checks run here
+    assert parallel.auto_workers(4 * 2**30) == 1  # none
     monkeypatch.setattr(parallel, "available_memory", lambda: None)  # unknown: by the CPUs
     assert parallel.auto_workers(2**30) == 4
 

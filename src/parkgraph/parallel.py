@@ -55,11 +55,12 @@ def resident_bytes() -> int | None:
 
 def auto_workers(bytes_each: int | None = None) -> int:
     """The number of workers to use when the caller does not say: the available CPUs, at most 4,
-    and no more than the RAM available holds if each worker may take `bytes_each` (None: unknown)."""
+    and no more than half the RAM available holds if each worker may take `bytes_each` (None:
+    unknown). Half: the rest of the machine keeps room, for a gain of a quarter to a half in time."""
     workers = min(available_cpus(), MAX_AUTO_WORKERS)
     available = available_memory() if bytes_each else None
     if bytes_each and available is not None:
-        workers = min(workers, available // bytes_each)
+        workers = min(workers, available // 2 // bytes_each)
     return max(1, workers)
 
 

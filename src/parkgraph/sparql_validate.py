@@ -205,8 +205,8 @@ def validate_sparql(
 
     The checks (one query per SHACL constraint, and the consistency check) run at once on `workers`
     forked processes that start from the loaded store (parkgraph.parallel); None picks, for graphs of
-    PARALLEL_FROM_TRIPLES or more, the available CPUs (at most 4, and no more than the available RAM
-    holds copies of this process), else 1. Any number gives the same problems in the same order.
+    PARALLEL_FROM_TRIPLES or more, the available CPUs (at most 4, and no more than half the available
+    RAM holds copies of this process), else 1. Any number gives the same problems in the same order.
     """
     store = ox.Store()
     report = ValidationReport(files=list(files), engine="sparql")
