@@ -153,3 +153,21 @@ def test_the_summary_peak_leaves_out_the_worker_that_runs_both_loaders() -> None
     assert "| peak RSS (largest of its workers) | 900 MB |" in summary
     full = bench.size_table({"measurements": ms}, 1_000_000)
     assert "| peak RSS: loads side by side (raw and parkgraph's in one worker) | 1.27 GB |" in full
+
+
+def test_a_query_timeout_is_not_taken_for_a_query_error() -> None:
+    """The timer fires inside rdflib, under the memory store's `except Exception` (which reports
+    rdflib's failures as QueryErrors): the run must still record a timeout, not an error."""
+    import time
+
+    bench = load_bench()
+
+    def query_that_catches_everything(name: str, values: dict[str, str]) -> int:
+        try:
+            time.sleep(5)
+        except Exception as exc:  # what parkgraph's memory store does around rdflib
+            raise RuntimeError("could not evaluate the query") from exc
+        return 0
+
+    runner = bench.Runner({"slow": {}}, runs=1, budget=10, timeout=0.2)
+    assert runner.run_all(query_that_catches_everything)["slow"]["status"] == "timeout"
