@@ -299,6 +299,13 @@ class OxigraphStore:
             f"then use that instead of {self.path}",
         )
 
+    def _failed(self, exc: Exception, doing: str) -> StoreError:
+        """The error for a pyoxigraph failure while `doing` (querying, reading): a damaged store when
+        RocksDB reports corruption, else what failed."""
+        if "Corruption" in str(exc) and self.path is not None:
+            return self._damaged(exc)
+        return StoreError(f"{doing} {self.where} failed: {exc}")
+
     def _open_snapshot(self) -> ox.Store:
         """A read-only view of a store another writer holds; retried, as its compactions delete files."""
         for attempt in range(SNAPSHOT_ATTEMPTS):
@@ -426,9 +433,7 @@ class OxigraphStore:
         except SyntaxError as exc:
             raise _query_syntax_error(exc) from exc
         except (OSError, RuntimeError) as exc:
-            if "Corruption" in str(exc) and self.path is not None:
-                raise self._damaged(exc) from exc
-            raise StoreError(f"querying {self.where} failed: {exc}") from exc
+            raise self._failed(exc, "querying") from exc
 
     @staticmethod
     def _answer(answer: ox.QueryBoolean | ox.QueryTriples | ox.QuerySolutions) -> QueryResult:
@@ -562,18 +567,14 @@ class OxigraphStore:
         try:
             return self.ox.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8")
         except (OSError, RuntimeError) as exc:
-            if "Corruption" in str(exc) and self.path is not None:
-                raise self._damaged(exc) from exc
-            raise StoreError(f"reading {self.where} failed: {exc}") from exc
+            raise self._failed(exc, "reading") from exc
 
     def __len__(self) -> int:
         """The number of distinct triples in the union of the store's graphs (what memory counts)."""
         try:
             return triple_count(self.ox)
         except (OSError, RuntimeError) as exc:
-            if "Corruption" in str(exc) and self.path is not None:
-                raise self._damaged(exc) from exc
-            raise StoreError(f"reading {self.where} failed: {exc}") from exc
+            raise self._failed(exc, "reading") from exc
 
 
 class OxigraphMemoryStore(OxigraphStore):
