@@ -24,7 +24,9 @@ from parkgraph.store import available_memory
 
 T = TypeVar("T")
 
-MAX_AUTO_WORKERS = 4  # more workers than this contend for memory bandwidth more than they gain
+# A cap, not a measured optimum (this machine has 2 cores): each worker may copy the store, and all
+# of them share the memory bandwidth that random reads over a big store are bound by.
+MAX_AUTO_WORKERS = 4
 
 # The tasks of the running `run_forked` call: a forked worker finds them here, in its copy of the
 # parent's memory, so that neither the tasks nor the store they read have to be pickled.
@@ -71,7 +73,7 @@ def _run(index: int) -> object:
 
 def worker_count(workers: int, tasks: int) -> int:
     """The processes `run_forked` uses for `tasks` tasks when asked for `workers`: 1 means here."""
-    return min(workers, tasks) if can_fork() else 1
+    return max(1, min(workers, tasks)) if can_fork() else 1
 
 
 def run_forked(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
