@@ -137,3 +137,23 @@ def test_cli_with_two_workers_prints_what_one_prints(tmp_path: Path, capsys: pyt
         assert exit_info.value.code == 1
         outputs.append(capsys.readouterr().err.splitlines())
     assert outputs[0] == outputs[1] and len(outputs[0]) > 10
+
+
+def test_cli_refuses_workers_for_the_pyshacl_engine(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", "--engine", "pyshacl", "--workers", "2"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "workers are for the sparql engine" in err and "--engine sparql" in err
+
+
+def test_workers_pick_the_sparql_engine_under_auto() -> None:
+    # the curated files are small enough for auto to pick pyshacl; asking for workers asks for sparql
+    assert validate(engine="auto").engine == "pyshacl"
+    report = validate(engine="auto", workers=2)
+    assert report.engine == "sparql" and report.workers == 2 and report.conforms
+
+
+def test_an_unknown_engine_is_refused_with_workers_too() -> None:
+    with pytest.raises(ParkgraphError, match="unknown validation engine 'fast'"):
+        validate(engine="fast", workers=2)

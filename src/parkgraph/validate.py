@@ -231,13 +231,18 @@ def validate(
 
     `engine` is "pyshacl" (rdflib + pyshacl + owlrl), "sparql" (the same checks as SPARQL on an
     embedded Oxigraph store, see parkgraph.sparql_validate) or "auto" (sparql for big inputs).
-    `workers`: processes the sparql engine's checks run on (None: as many as help, see there).
+    `workers`: processes the sparql engine's checks run on (None: as many as help, see there);
+    asking for a number picks that engine under "auto", and is an error with "pyshacl", which
+    checks in one process.
     """
     if workers is not None and workers < 1:
         raise ParkgraphError(f"workers must be at least 1, not {workers}",
                              hint="e.g. --workers 2, or 1 for one process")
+    if workers is not None and engine == "pyshacl":
+        raise ParkgraphError("workers are for the sparql engine: the pyshacl engine checks in one process",
+                             hint="leave out --workers, or use --engine sparql")
     file_list = [Path(f) for f in (files or paths.default_files())]
-    if choose_engine(engine, file_list) == "sparql":
+    if choose_engine(engine, file_list) == "sparql" or workers is not None:
         from parkgraph.sparql_validate import validate_sparql
 
         return validate_sparql(file_list, Path(shapes) if shapes else None, shacl=shacl, consistency=consistency,

@@ -37,7 +37,8 @@ def validate_command(
         int | None,
         typer.Option(
             help="Processes the sparql engine's checks run on at once (default: the CPUs available, at most 4, "
-            "from 50,000 triples; 1 below). Any number finds the same problems.",
+            "from 50,000 triples; 1 below). Any number finds the same problems; a number picks the sparql engine "
+            "under --engine auto.",
             show_default=False,
         ),
     ] = None,
