@@ -109,6 +109,23 @@ def test_oxigraph_load_is_all_or_nothing(ext: str, kind: str, tmp_path: Path) ->
 
 @pytest.mark.parametrize("kind", OXIGRAPH_KINDS)
 @pytest.mark.parametrize("ext", FORMATS)
+def test_oxigraph_load_of_one_broken_file_keeps_nothing_of_it(ext: str, kind: str, tmp_path: Path) -> None:
+    """One file broken on its last line, into a store holding data: in memory nothing parses it
+    beforehand, Oxigraph's transactional load rolls its first lines back."""
+    good, bad, last = write_pair(tmp_path, ext)
+    store = oxigraph_store(kind, tmp_path / "db")
+    other = tmp_path / "other.ttl"
+    other.write_text("<http://example.org/old> <http://example.org/p> 1 .\n", encoding="utf-8")
+    store.load([other])
+    before = sorted(str(q) for q in store.ox)
+    with pytest.raises(RdfSyntaxError) as caught:
+        store.load([bad])
+    assert caught.value.file == str(bad) and caught.value.line == last and caught.value.column
+    assert sorted(str(q) for q in store.ox) == before
+
+
+@pytest.mark.parametrize("kind", OXIGRAPH_KINDS)
+@pytest.mark.parametrize("ext", FORMATS)
 def test_oxigraph_load_into_an_empty_store_is_all_or_nothing(ext: str, kind: str, tmp_path: Path) -> None:
     """Into an empty store the syntax check runs alongside the bulk load; a broken file empties it again."""
     good, bad, last = write_pair(tmp_path, ext)

@@ -8,6 +8,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -373,22 +374,15 @@ class OxigraphStore:
     def _check_syntax(files: list[tuple[Path, ox.RdfFormat]]) -> None:
         """Parse every file through; an RdfSyntaxError with file, line and column at the first fault."""
         for path, fmt in files:
-            try:
-                with oxigraph_source(path) as source:
-                    for _ in ox.parse(format=fmt, **source):
-                        pass
-            except SyntaxError as exc:
-                raise _rdf_syntax_error(path, exc) from exc
-            except (OSError, UnicodeDecodeError) as exc:
-                raise RdfSyntaxError(
-                    f"cannot read: {exc}", file=str(path), hint="check that the file is UTF-8 text in the named format"
-                ) from exc
+            with _reading(path) as source:
+                for _ in ox.parse(format=fmt, **source):
+                    pass
 
     def _bulk_load(self, files: list[tuple[Path, ox.RdfFormat]]) -> None:
         for path, fmt in files:
             try:
                 with oxigraph_source(path) as source:
-                    self.ox.bulk_load(format=fmt, **source)
+                    self.ox.load(format=fmt, **source)
             except (OSError, SyntaxError) as exc:
                 raise StoreError(f"loading {path} into {self.where} failed: {exc}") from exc
 
@@ -594,14 +588,49 @@ class OxigraphMemoryStore(OxigraphStore):
         self.ox = ox.Store()
 
     def load(self, paths: Iterable[Path]) -> int:
-        """Load files as `OxigraphStore.load` does, once `check_oxigraph_memory_size` finds room for them."""
+        """Load files, all or nothing, once `check_oxigraph_memory_size` finds room for them.
+
+        In memory each file goes in with Oxigraph's transactional `load`, not `bulk_load`: at 10
+        million triples it took a fifth less time and 6 % less memory (benchmarks/notes.md), and
+        a file that breaks is rolled back by Oxigraph itself, so an empty store needs no parse of
+        its own beforehand (a failure empties it again, taking out the files before the broken
+        one); into a store holding data, several files are checked first, as on disk.
+        """
         paths = [Path(p) for p in paths]
         check_oxigraph_memory_size(paths)
-        return super().load(paths)
+        self.check_writable()
+        files = [(p, bulk_format(p, "the Oxigraph store")) for p in paths]
+        empty = self._is_empty()
+        if not empty and len(files) > 1:
+            self._check_syntax(files)
+        try:
+            for path, fmt in files:
+                with _reading(path) as source:
+                    self.ox.load(format=fmt, **source)
+        except BaseException:
+            if empty:
+                self.ox.clear()
+            raise
+        return len(self)
 
     def worker_copy(self) -> OxigraphMemoryStore:
         """The store itself: a forked query worker inherits a copy of the process's memory."""
         return self
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[dict]:
+    """pyoxigraph's source arguments for `path` (`oxigraph_source`); a fault in the file while they
+    are read is an RdfSyntaxError with its file, line and column."""
+    try:
+        with oxigraph_source(path) as source:
+            yield source
+    except SyntaxError as exc:
+        raise _rdf_syntax_error(path, exc) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RdfSyntaxError(
+            f"cannot read: {exc}", file=str(path), hint="check that the file is UTF-8 text in the named format"
+        ) from exc
 
 
 def position(message: str) -> tuple[int | None, int | None]:
