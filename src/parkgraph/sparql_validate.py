@@ -1,7 +1,7 @@
 """The fast validation engine: SHACL shapes compiled to SPARQL and OWL disjointness, both run on Oxigraph.
 
 It reports the same Problems as the pyshacl/owlrl engine in `parkgraph.validate` (tests prove it on
-planted violations), without building an rdflib graph of the data: the files are bulk-loaded
+planted violations), without building an rdflib graph of the data: the files are loaded
 into a throw-away in-memory pyoxigraph store (4-8 times faster to query than the on-disk
 OxigraphStore, and nothing to clean up) and every check is a query.
 """

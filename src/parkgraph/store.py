@@ -206,8 +206,8 @@ def check_memory_size(paths: list[Path]) -> None:
 # from `parkgraph synth` output written in each syntax (benchmarks/notes.md): the more compact
 # the syntax, the more triples (and bytes of RAM) each byte of it stands for.
 OXIGRAPH_MEMORY_PEAK_PER_BYTE = {
-    ".nt": 4.5, ".ntriples": 4.5, ".nq": 4.5, ".jsonld": 5.0, ".json": 5.0,
-    ".rdf": 7.0, ".owl": 7.0, ".xml": 7.0, ".ttl": 14.0, ".turtle": 14.0, ".trig": 14.0,
+    ".nt": 3.0, ".ntriples": 3.0, ".nq": 3.0, ".jsonld": 3.5, ".json": 3.5,
+    ".rdf": 4.5, ".owl": 4.5, ".xml": 4.5, ".ttl": 9.0, ".turtle": 9.0, ".trig": 9.0,
 }
 _WORST_PEAK_PER_BYTE = max(OXIGRAPH_MEMORY_PEAK_PER_BYTE.values())  # for a suffix not listed
 
