@@ -382,7 +382,7 @@ class OxigraphStore:
         for path, fmt in files:
             try:
                 with oxigraph_source(path) as source:
-                    self.ox.load(format=fmt, **source)
+                    self.ox.bulk_load(format=fmt, **source)
             except (OSError, SyntaxError) as exc:
                 raise StoreError(f"loading {path} into {self.where} failed: {exc}") from exc
 
