@@ -452,6 +452,11 @@ def median_run(runs: list[Spawned], key: str) -> tuple[Spawned, list[float]]:
     return ordered[(len(ordered) - 1) // 2], [r.data[key] for r in measured]
 
 
+def largest_peak(runs: list[Spawned]) -> float | None:
+    """The largest peak RSS (MB) of the runs of one task, None if none was measured."""
+    return max((r.peak_rss_mb for r in runs if r.peak_rss_mb is not None), default=None)
+
+
 def query_params() -> dict[str, dict[str, str]]:
     """Each named query with its first documented example, labels resolved to IRIs on the curated graph."""
     from parkgraph import ParkGraph
@@ -589,7 +594,7 @@ class Bench:
                     done, times = median_run(runs, f"{op}_s")
                     d = done.data
                     self.record(size, triples, engine, op, d.get(f"{op}_s"),
-                                max((r.peak_rss_mb for r in runs if r.peak_rss_mb is not None), default=None),
+                                largest_peak(runs),
                                 status=d.get("status", "ok") if d.get(f"{op}_s") is not None else "not measured",
                                 nodes=d.get("nodes" if op == "export" else "render_nodes"), edges=d.get("edges"),
                                 worker=task, elapsed_s=d.get("elapsed_s"), times_s=times)
@@ -610,7 +615,7 @@ class Bench:
                 d = done.data
                 # the largest of the runs: the process, and its workers counted each at the largest
                 # one's size (an upper bound: shared pages count in each)
-                process_peak = max((r.peak_rss_mb for r in runs if r.peak_rss_mb is not None), default=None)
+                process_peak = largest_peak(runs)
                 workers = max(r.data.get("workers") or 1 for r in runs)
                 workers_peak = max((r.data.get("workers_peak_rss_mb") or 0 for r in runs), default=0) or None
                 peak = process_peak
