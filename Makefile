@@ -36,7 +36,7 @@ test: install-test lint
 	$(BIN)/pytest -q
 
 lint: install-test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 
 ## bench: time and memory of every store at ~10k, ~100k, ~1M triples (+10M embedded Oxigraph, disk and memory), then the load test
 ## of `parkgraph serve` (LOADTEST_ARGS: 8 clients x 30 s on the ~1M graph in Oxigraph); writes benchmarks/RESULTS.md
