@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG     := $(BIN)/parkgraph
 
-.PHONY: demo test lint bench bench-smoke docs install install-test clean
+.PHONY: demo test lint bench bench-smoke docs screenshot install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench-smoke: install-test
 ## docs: the ontology's documentation (docs/ontology.html, pyLODE) and the model diagram (docs/model.png, graphviz)
 docs: install-test
 	$(PG) docs --out docs
+
+## screenshot: docs/map.png (the README's picture of the map), taken by the browser test in headless Chromium
+screenshot: install-test
+	PARKGRAPH_UPDATE_SCREENSHOT=1 $(BIN)/pytest -q tests/test_browser.py -k map_draws_the_exported_graph
 
 clean:
 	rm -rf build .pytest_cache
