@@ -8,6 +8,7 @@ from network_data import ZAKIROV
 
 from parkgraph import ParkGraph, ParkgraphError
 from parkgraph.analytics import (
+    betweenness_centrality,
     betweenness_sources,
     central,
     find_entity,
@@ -152,11 +153,33 @@ def test_central_estimates_from_a_seeded_sample(network: nx.MultiDiGraph) -> Non
     ranking in every run, and exact again with 0."""
     sampled = central(network, 5, samples=5)
     estimate = nx.betweenness_centrality(undirected(network), k=5, normalized=True, seed=0)
-    assert [r.betweenness for r in sampled] == sorted(estimate.values(), reverse=True)[:5]
+    assert [r.betweenness for r in sampled] == pytest.approx(sorted(estimate.values(), reverse=True)[:5])
     assert sampled == central(network, 5, samples=5)
     exact = nx.betweenness_centrality(undirected(network), normalized=True)
-    assert [r.betweenness for r in central(network, 5, samples=0)] == sorted(exact.values(), reverse=True)[:5]
+    assert [r.betweenness for r in central(network, 5, samples=0)] == pytest.approx(
+        sorted(exact.values(), reverse=True)[:5])
     assert [r.betweenness for r in sampled] != [r.betweenness for r in central(network, 5, samples=0)]
+
+
+@pytest.mark.parametrize("k", [None, 1, 2, 7, 40, 55, 56])  # 56 nodes
+@pytest.mark.parametrize("seed", [1, 2])
+def test_betweenness_is_networkx_estimate_computed_by_igraph(k: int | None, seed: int) -> None:
+    """igraph's searches give networkx's numbers, sampled or exact: the same seeded sources, the same
+    scaling (source nodes apart), on graphs with several components, a self-loop and a lone node."""
+    simple = nx.relabel_nodes(nx.gnm_random_graph(50, 70, seed=seed), lambda n: f"n{n}")
+    simple.add_edges_from([("a", "b"), ("b", "c"), ("c", "c"), ("c", "a"), ("c", "d"), ("d", "e")])
+    simple.add_node("alone")
+    expected = nx.betweenness_centrality(simple, k=k, normalized=True, seed=0)
+    found = betweenness_centrality(simple, k)
+    assert list(found) == list(expected)
+    assert found == pytest.approx(expected, nan_ok=True)
+    assert any(value > 0 for value in found.values())
+
+
+@pytest.mark.parametrize("nodes", [0, 1, 2])
+def test_betweenness_of_tiny_graphs_is_zero(nodes: int) -> None:
+    simple = nx.path_graph([f"n{i}" for i in range(nodes)])
+    assert betweenness_centrality(simple) == nx.betweenness_centrality(simple) == dict.fromkeys(simple, 0.0)
 
 
 def test_cli_central_says_when_it_estimates(
