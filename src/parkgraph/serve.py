@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from http import HTTPStatus
@@ -74,7 +75,7 @@ class ReadWriteLock:
         self._writing = False
 
     @contextmanager
-    def reading(self):  # noqa: ANN201 - a context manager
+    def reading(self) -> Iterator[None]:
         with self._cond:
             self._cond.wait_for(lambda: not self._writing)
             self._readers += 1
@@ -86,7 +87,7 @@ class ReadWriteLock:
                 self._cond.notify_all()
 
     @contextmanager
-    def writing(self):  # noqa: ANN201 - a context manager
+    def writing(self) -> Iterator[None]:
         with self._cond:
             self._cond.wait_for(lambda: not self._writing)
             self._writing = True

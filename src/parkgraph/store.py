@@ -14,6 +14,7 @@ from typing import Protocol
 
 from pyparsing import ParseBaseException
 from rdflib import Graph
+from rdflib.query import Result
 from rdflib.term import Node
 
 from parkgraph.binding import is_select_star
@@ -266,7 +267,7 @@ def _syntax_error(exc: ParseBaseException) -> QueryError:
     )
 
 
-def from_rdflib_result(result) -> QueryResult:  # noqa: ANN001 - rdflib.query.Result
+def from_rdflib_result(result: Result) -> QueryResult:
     """Convert an rdflib query Result into a QueryResult."""
     if result.type == "ASK":
         return QueryResult(kind="ask", boolean=bool(result.askAnswer))
