@@ -10,6 +10,7 @@ LANGUAGES = ("ru", "en")
 
 
 def other_language(lang: str) -> str:
+    """The label language to fall back to: en for ru, ru otherwise."""
     return "en" if lang == "ru" else "ru"
 
 

@@ -20,14 +20,17 @@ def project_root() -> Path:
 
 
 def ontology_file() -> Path:
+    """The OWL ontology, ontology/parkgraph.ttl."""
     return project_root() / "ontology" / "parkgraph.ttl"
 
 
 def shapes_file() -> Path:
+    """The SHACL shapes, ontology/shapes.ttl."""
     return project_root() / "ontology" / "shapes.ttl"
 
 
 def data_file() -> Path:
+    """The curated graph, data/triples.ttl."""
     return project_root() / "data" / "triples.ttl"
 
 

@@ -76,6 +76,7 @@ class ReadWriteLock:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
+        """Held while a query runs: any number at once, none during a write."""
         with self._cond:
             self._cond.wait_for(lambda: not self._writing)
             self._readers += 1
@@ -88,6 +89,7 @@ class ReadWriteLock:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
+        """Held while an update runs: alone, after the running queries finish."""
         with self._cond:
             self._cond.wait_for(lambda: not self._writing)
             self._writing = True

@@ -92,6 +92,7 @@ class MemoryStore:
         return self
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryResult:
+        """Run a SPARQL query with rdflib, `bindings` as initBindings."""
         try:
             # Parsing dominates rdflib's cost on small graphs: reuse the translated query.
             prepared = prepare(sparql, tuple((p, str(ns)) for p, ns in self.graph.namespaces()))
@@ -121,6 +122,7 @@ class MemoryStore:
             ) from exc
 
     def update(self, sparql: str) -> None:
+        """Run a SPARQL update on the graph in memory."""
         try:
             if update_names_graphs(sparql):
                 # On a plain Graph rdflib fails on GRAPH and WITH, and fetches a USING IRI from the web.

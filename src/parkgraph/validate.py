@@ -63,9 +63,11 @@ class ValidationReport:
 
     @property
     def conforms(self) -> bool:
+        """True when no check found a problem."""
         return not self.problems
 
     def by_check(self, check: str) -> list[Problem]:
+        """The problems one check found (syntax, shacl or consistency), in report order."""
         return [p for p in self.problems if p.check == check]
 
 
