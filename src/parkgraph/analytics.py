@@ -133,19 +133,49 @@ def undirected(graph: nx.MultiDiGraph) -> nx.Graph:
 
 def shortest_paths(graph: nx.MultiDiGraph, a: str, b: str, *, limit: int = 5) -> list[list[Step]]:
     """Up to `limit` shortest connections between two entities (edges followed either way)."""
-    if limit < 1:  # no paths asked for is not "no connection"
-        raise ParkgraphError(f"the number of paths must be 1 or more, not {limit}", hint="e.g. --max 3")
+    check_path_limit(limit)
     index = None if node_named(graph, a) is not None and node_named(graph, b) is not None else name_index(graph)
     start, end = find_entity(graph, a, index), find_entity(graph, b, index)
     if start == end:
-        raise ParkgraphError(f"'{a}' and '{b}' are the same entity", hint="name two different entities")
+        raise same_entity_error(a, b)
+    return _steps(graph, _routes(graph, start, end), limit)
+
+
+def check_path_limit(limit: int) -> None:
+    """A clear error for fewer than one path asked for (no paths asked for is not "no connection")."""
+    if limit < 1:
+        raise ParkgraphError(f"the number of paths must be 1 or more, not {limit}", hint="e.g. --max 3")
+
+
+def same_entity_error(a: str, b: str) -> ParkgraphError:
+    """The error for a path asked between two names of one entity."""
+    return ParkgraphError(f"'{a}' and '{b}' are the same entity", hint="name two different entities")
+
+
+def _routes(graph: nx.MultiDiGraph, start: str, end: str) -> list[list[str]]:
+    """Up to _MAX_ROUTES shortest routes (node lists) between two nodes, edges followed either way."""
     try:
-        routes = list(itertools.islice(nx.all_shortest_paths(undirected(graph), start, end), _MAX_ROUTES))
+        return list(itertools.islice(nx.all_shortest_paths(undirected(graph), start, end), _MAX_ROUTES))
     except nx.NetworkXNoPath:
         return []
-    # the same answer in every run: routes ordered by the labels along them
-    routes.sort(key=lambda nodes: [graph.nodes[n].get("label", n).casefold() for n in nodes])
+
+
+def _steps(graph: nx.MultiDiGraph, routes: list[list[str]], limit: int) -> list[list[Step]]:
+    """The first `limit` routes as steps, ordered by the labels along them (the same answer in every run)."""
+    routes = sorted(routes, key=lambda nodes: ([graph.nodes[n].get("label", n).casefold() for n in nodes], nodes))
     return [[_step(graph, x, y) for x, y in itertools.pairwise(nodes)] for nodes in routes[:limit]]
+
+
+def paths_within(
+    graph: nx.MultiDiGraph, start: str, end: str, *, limit: int, max_steps: int
+) -> list[list[Step]] | None:
+    """`shortest_paths` between two nodes of a part of the network that holds every path of at most
+    `max_steps` steps between them; None when the part cannot tell (no path that short, or as many
+    routes as `shortest_paths` considers, which the whole network might order differently)."""
+    routes = _routes(graph, start, end)
+    if not routes or len(routes[0]) - 1 > max_steps or len(routes) >= _MAX_ROUTES:
+        return None
+    return _steps(graph, routes, limit)
 
 
 def format_path(graph: nx.MultiDiGraph, steps: list[Step]) -> str:

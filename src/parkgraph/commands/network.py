@@ -90,10 +90,10 @@ def path_command(
     limit: Annotated[int, typer.Option("--max", min=1, help="Show at most this many shortest paths.")] = 3,
 ) -> None:
     """Print the shortest connections between two entities as chains of labelled steps."""
-    from parkgraph.analytics import format_path, shortest_paths
+    from parkgraph.analytics import format_path
+    from parkgraph.network import paths_between
 
-    network = _network(store, data, lang, None, None, None)
-    paths = shortest_paths(network, source, target, limit=limit)
+    network, paths = paths_between(open_graph(store, data), source, target, limit=limit, lang=lang)
     if not paths:
         console.print(Text(visible(f"no connection between '{source}' and '{target}'")))
         raise typer.Exit(1)
