@@ -221,6 +221,19 @@ def test_construct_as_turtle_and_jsonld(capsys: pytest.CaptureFixture[str], pg: 
     assert isomorphic(Graph().parse(data=out, format="json-ld"), turtle)
 
 
+@pytest.mark.parametrize("name", ["ntriples", "nt", "NT"])
+def test_construct_as_ntriples(capsys: pytest.CaptureFixture[str], pg: ParkGraph, name: str) -> None:
+    """One triple a line, sorted: the same output every run, and a big answer written fast."""
+    code, out, _ = run(capsys, "query", "-e", CONSTRUCT_PLANS, "--format", name)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines == sorted(lines) and all(line.endswith(" .") for line in lines)
+    assert len(lines) == len(_plan_triples(pg))
+    assert isomorphic(Graph().parse(data=out, format="nt"), _plan_triples(pg))
+    code, _, err = run(capsys, "query", "-e", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--format", name)
+    assert code == 2 and "cannot be printed as ntriples" in err
+
+
 def test_query_file_with_its_own_typed_parameters(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     query = tmp_path / "members.rq"
     query.write_text(
@@ -344,7 +357,7 @@ def test_syntax_error_names_line_and_column(capsys: pytest.CaptureFixture[str], 
 
 def test_other_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "query", "-e", CONSTRUCT_PLANS, "--format", "csv")
-    assert code == 2 and "use --format turtle or jsonld" in err
+    assert code == 2 and "use --format turtle, ntriples, jsonld" in err
     code, _, err = run(capsys, "query", "common-members", "--format", "xlsx")
     assert code == 2 and "unknown format 'xlsx'" in err
     code, _, err = run(capsys, "query", "-e", "INSERT DATA { <http://a> <http://b> <http://c> }")

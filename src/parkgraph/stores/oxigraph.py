@@ -434,13 +434,13 @@ class OxigraphStore:
         """Oxigraph's answer as a QueryResult, its terms as rdflib's."""
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(answer))
+        convert = _Converter()
         if isinstance(answer, ox.QueryTriples):
             graph = bind_prefixes(Graph())
             for t in answer:
-                graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+                graph.add((convert(t.subject), convert(t.predicate), convert(t.object)))
             return QueryResult(kind="graph", graph=graph)
         names = [v.value for v in answer.variables]
-        convert = _Converter()
         rows = [tuple(map(convert, solution)) for solution in answer]  # a solution iterates in `names` order
         return QueryResult(kind="select", vars=names, rows=rows)
 
