@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parkgraph import ParkGraph, paths
+from parkgraph.synth import SynthConfig, write_synthetic
 
 NETWORK_DIR = Path(__file__).resolve().parent / "network"
 INJECTION_TTL = NETWORK_DIR / "injection.ttl"
@@ -19,3 +20,10 @@ def query(name: str) -> str:
 def injection_graph() -> ParkGraph:
     """The curated graph plus hostile labels, titles and IRIs."""
     return ParkGraph.open(files=[*paths.default_files(), INJECTION_TTL])
+
+
+def synthetic_graph(directory: Path, config: SynthConfig, store: str = "memory") -> ParkGraph:
+    """A synthetic graph written to `directory` and opened with the ontology in an in-memory store."""
+    path = directory / "synth.nt"
+    write_synthetic(path, config)
+    return ParkGraph.open(store, files=[paths.ontology_file(), path])

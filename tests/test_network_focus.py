@@ -3,16 +3,15 @@ out of the whole network draws: the same nodes, edges and attributes, on the cur
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import networkx as nx
 import pytest
+from network_data import synthetic_graph
 from rdflib import Graph, URIRef
 
 from parkgraph import ParkGraph, ParkgraphError
 from parkgraph.analytics import find_entity
 from parkgraph.network import _Index, build_network, focus_network, neighbourhood, restrict_classes, to_networkx
-from parkgraph.synth import SYNTH, SynthConfig, write_synthetic
+from parkgraph.synth import SYNTH, SynthConfig
 
 PGID = "https://w3id.org/parkgraph/id/"
 
@@ -41,10 +40,7 @@ def assert_same(pg: ParkGraph, focus: str, depth: int, **kwargs: object) -> nx.M
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> ParkGraph:
-    path = Path(tmp_path_factory.mktemp("synth")) / "synth.nt"
-    write_synthetic(path, SynthConfig(seed=5, parks=3, residents=60))
-    root = Path(__file__).resolve().parents[1]
-    return ParkGraph.open("memory", files=[root / "ontology" / "parkgraph.ttl", path])
+    return synthetic_graph(tmp_path_factory.mktemp("synth"), SynthConfig(seed=5, parks=3, residents=60))
 
 
 CURATED_FOCI = [

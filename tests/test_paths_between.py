@@ -5,10 +5,10 @@ falling back to the whole network when the neighbourhoods cannot tell."""
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import networkx as nx
 import pytest
+from network_data import synthetic_graph
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS
 
@@ -17,7 +17,7 @@ from parkgraph import ParkGraph, ParkgraphError
 from parkgraph.analytics import format_path, shortest_paths
 from parkgraph.cli import main
 from parkgraph.network import PATH_RADII, paths_between, to_networkx
-from parkgraph.synth import SYNTH, SynthConfig, write_synthetic
+from parkgraph.synth import SYNTH, SynthConfig
 
 CURATED_PAIRS = [
     ("SCO", "BRICS"),
@@ -49,10 +49,8 @@ def assert_same(graph: ParkGraph | Graph, a: str, b: str, limit: int = 3, lang: 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> ParkGraph:
-    path = Path(tmp_path_factory.mktemp("synth")) / "synth.nt"
-    write_synthetic(path, SynthConfig(seed=3, parks=4, residents=80))
-    root = Path(__file__).resolve().parents[1]
-    return ParkGraph.open("oxigraph-memory", files=[root / "ontology" / "parkgraph.ttl", path])
+    return synthetic_graph(tmp_path_factory.mktemp("synth"), SynthConfig(seed=3, parks=4, residents=80),
+                           "oxigraph-memory")
 
 
 class Counter:
