@@ -120,7 +120,7 @@ def rdf_dataset(nquads: str) -> dict[str, list[dict[str, Any]]]:
     graph) -> its distinct triples as pyld's dicts.
 
     What pyld's own N-Quads parser gives, built in linear time: it checks each triple against every
-    one before it in its graph (pyld issue #169, open in pyld 3.3), which took 97 s for 11,000 triples
+    one before it in its graph (pyld issue #169, open in pyld 3.3), which took 61 s for 11,000 triples
     and would take days for a million. pyoxigraph parses; a dict per graph drops repeated triples.
     """
     graphs: dict[str, dict[tuple[object, ...], dict[str, Any]]] = {}
