@@ -348,22 +348,26 @@ class OxigraphStore:
         """
         self.check_writable()
         files = [(Path(p), bulk_format(Path(p), "the Oxigraph store")) for p in paths]
-        if not self._is_empty():
-            self._check_syntax(files)
-            self._bulk_load(files)
-        else:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkgraph-load") as pool:
-                loading = pool.submit(self._bulk_load, files)
-                try:
-                    self._check_syntax(files)
-                    loading.result()
-                except BaseException:
-                    wait([loading])
-                    self.ox.clear()
-                    self.ox.flush()
-                    raise
+        self._fill(files, empty=self._is_empty())
         self.ox.flush()
         return len(self)
+
+    def _fill(self, files: list[tuple[Path, ox.RdfFormat]], empty: bool) -> None:
+        """Put the files into the store, all or nothing (`load`'s strategy for RocksDB: bulk_load)."""
+        if not empty:
+            self._check_syntax(files)
+            self._bulk_load(files)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkgraph-load") as pool:
+            loading = pool.submit(self._bulk_load, files)
+            try:
+                self._check_syntax(files)
+                loading.result()
+            except BaseException:
+                wait([loading])
+                self.ox.clear()
+                self.ox.flush()
+                raise
 
     def _is_empty(self) -> bool:
         """True when the store holds no quad and no (empty) named graph: a failed load can restore that by clearing."""
@@ -588,19 +592,20 @@ class OxigraphMemoryStore(OxigraphStore):
         self.ox = ox.Store()
 
     def load(self, paths: Iterable[Path]) -> int:
-        """Load files, all or nothing, once `check_oxigraph_memory_size` finds room for them.
-
-        In memory each file goes in with Oxigraph's transactional `load`, not `bulk_load`: at 10
-        million triples it took a fifth less time and 6 % less memory (benchmarks/notes.md), and
-        a file that breaks is rolled back by Oxigraph itself, so an empty store needs no parse of
-        its own beforehand (a failure empties it again, taking out the files before the broken
-        one); into a store holding data, several files are checked first, as on disk.
-        """
+        """Load files as `OxigraphStore.load` does (filled transactionally, `_fill`), once
+        `check_oxigraph_memory_size` finds room for them."""
         paths = [Path(p) for p in paths]
         check_oxigraph_memory_size(paths)
-        self.check_writable()
-        files = [(p, bulk_format(p, "the Oxigraph store")) for p in paths]
-        empty = self._is_empty()
+        return super().load(paths)
+
+    def _fill(self, files: list[tuple[Path, ox.RdfFormat]], empty: bool) -> None:
+        """Put the files into the store, all or nothing, each with Oxigraph's transactional `load`.
+
+        Not `bulk_load`: at 10 million triples it took a fifth less time and 6 % less memory
+        (benchmarks/notes.md), and a file that breaks is rolled back by Oxigraph itself, so an empty
+        store needs no parse of its own beforehand (a failure empties it again, taking out the files
+        before the broken one); into a store holding data, several files are checked first, as on disk.
+        """
         if not empty and len(files) > 1:
             self._check_syntax(files)
         try:
@@ -611,7 +616,6 @@ class OxigraphMemoryStore(OxigraphStore):
             if empty:
                 self.ox.clear()
             raise
-        return len(self)
 
     def worker_copy(self) -> OxigraphMemoryStore:
         """The store itself: a forked query worker inherits a copy of the process's memory."""
