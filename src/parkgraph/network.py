@@ -505,8 +505,12 @@ def neighbourhood(graph: nx.MultiDiGraph, node: str, depth: int) -> nx.MultiDiGr
     """The subgraph within `depth` steps of `node`, following edges in either direction."""
     if depth < 0:
         raise ParkgraphError(f"depth must be 0 or more, not {depth}", hint="use --depth 1, 2, ...")
-    reach = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), node, cutoff=depth)
-    return graph.subgraph(reach).copy()
+    return graph.subgraph(_within(graph, node, depth)).copy()
+
+
+def _within(graph: nx.MultiDiGraph, node: str, depth: int) -> set[str]:
+    """The nodes at most `depth` steps from `node`, following edges in either direction."""
+    return set(nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), node, cutoff=depth))
 
 
 _CHUNK = 500  # IRIs per VALUES block when fetching a neighbourhood
@@ -724,7 +728,7 @@ def paths_between(graph: ParkGraph | Graph, a: str, b: str, *, limit: int = 5,
         _reach(fetch, start, radius, True)
         _reach(fetch, end, radius, True)
         built = build_network(fetch.ix, lang=lang, collapse=True)
-        near = neighbourhood(built, start, radius).nodes | neighbourhood(built, end, radius).nodes
+        near = _within(built, start, radius) | _within(built, end, radius)
         network = built.subgraph(near).copy()
         found = paths_within(network, start, end, limit=limit, max_steps=2 * radius)
         if found is not None:
