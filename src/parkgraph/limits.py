@@ -14,11 +14,9 @@ from collections.abc import Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
-from rdflib import Graph
 from rdflib.term import Node
 
 from parkgraph.errors import QueryError, QueryTimeout, ResultTooLarge
-from parkgraph.namespaces import bind_prefixes
 from parkgraph.results import QueryResult
 from parkgraph.store import Store
 
@@ -54,16 +52,13 @@ def _run(text: str, bindings: Mapping[str, Node] | None, max_rows: int | None) -
             hint="narrow the query or add LIMIT (the limit is set with --max-rows)",
         )
     if result.kind == "graph":
-        return ("graph", list(result.graph or ()))
+        return ("graph", result.triples())  # the parent builds the rdflib Graph, if it needs one
     return (result.kind, result.vars, result.rows, result.boolean)
 
 
 def _restore(packed: tuple[object, ...]) -> QueryResult:
     if packed[0] == "graph":
-        graph = bind_prefixes(Graph())
-        for triple in packed[1]:  # type: ignore[union-attr]
-            graph.add(triple)
-        return QueryResult(kind="graph", graph=graph)
+        return QueryResult(kind="graph", triples=packed[1])  # type: ignore[arg-type]
     kind, names, rows, boolean = packed
     return QueryResult(kind=kind, vars=names, rows=rows, boolean=boolean)  # type: ignore[arg-type]
 

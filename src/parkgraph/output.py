@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from rdflib import BNode, Literal, URIRef
+from rdflib.plugins.serializers.nt import NTSerializer
 from rdflib.term import Node
 from rich.table import Table
 from rich.text import Text
@@ -209,12 +210,15 @@ def to_json(result: QueryResult) -> str:
 def to_graph_text(result: QueryResult, fmt: str) -> str:
     """A CONSTRUCT/DESCRIBE answer as Turtle or JSON-LD (compacted with parkgraph's prefixes), or as
     N-Triples: one triple a line, sorted, and written many times faster than Turtle for a big answer."""
+    if result.kind != "graph":
+        raise QueryError("the query gave no graph to print")
+    if fmt == "ntriples":  # rdflib's N-Triples writer only iterates: the triples need no Graph
+        stream = io.BytesIO()
+        NTSerializer(result.triples()).serialize(stream)  # type: ignore[arg-type]
+        return "".join(sorted(stream.getvalue().decode("utf-8").splitlines(keepends=True)))
     graph = result.graph
     if graph is None:
         raise QueryError("the query gave no graph to print")
-    if fmt == "ntriples":
-        lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines(keepends=True)
-        return "".join(sorted(lines))
     for prefix, ns in KNOWN_PREFIXES.items():
         graph.bind(prefix, ns, override=True, replace=True)
     if fmt == "jsonld":

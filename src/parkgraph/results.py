@@ -2,39 +2,79 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from parkgraph.errors import QueryError
+from parkgraph.namespaces import bind_prefixes
 
 if TYPE_CHECKING:
     import pandas
 
 
-@dataclass
+Triple = tuple[Node, Node, Node]
+
+
 class QueryResult:
     """The answer to one query, the same whatever store produced it.
 
     `kind` is "select", "ask" or "graph"; `vars` and `rows` hold SELECT answers
     (unbound cells are None), `boolean` an ASK answer, `graph` a CONSTRUCT/DESCRIBE answer.
+    A graph answer may be given as `triples` instead: its rdflib Graph is then built the first
+    time `graph` is read, so a big answer a query worker passes on is not built twice.
     """
 
-    kind: str
-    vars: list[str] = field(default_factory=list)
-    rows: list[tuple[Node | None, ...]] = field(default_factory=list)
-    boolean: bool | None = None
-    graph: Graph | None = None
+    def __init__(
+        self,
+        kind: str,
+        vars: list[str] | None = None,  # noqa: A002 - the SPARQL results' own name
+        rows: list[tuple[Node | None, ...]] | None = None,
+        boolean: bool | None = None,
+        graph: Graph | None = None,
+        triples: Iterable[Triple] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.vars = vars if vars is not None else []
+        self.rows = rows if rows is not None else []
+        self.boolean = boolean
+        self._graph = graph
+        # A graph is a set: a repeated triple is kept once, in its first place.
+        self._triples = list(dict.fromkeys(triples)) if triples is not None and graph is None else None
+
+    def __repr__(self) -> str:
+        if self.kind == "select":
+            return f"QueryResult(kind='select', vars={self.vars!r}, rows=<{len(self.rows)} rows>)"
+        if self.kind == "ask":
+            return f"QueryResult(kind='ask', boolean={self.boolean!r})"
+        return f"QueryResult(kind={self.kind!r}, graph=<{len(self)} triples>)"
+
+    @property
+    def graph(self) -> Graph | None:
+        """A CONSTRUCT/DESCRIBE answer as an rdflib Graph (parkgraph's prefixes bound), built on first use."""
+        if self._graph is None and self._triples is not None:
+            graph = bind_prefixes(Graph())
+            for triple in self._triples:
+                graph.add(triple)
+            self._graph, self._triples = graph, None
+        return self._graph
+
+    def triples(self) -> list[Triple]:
+        """A graph answer's triples, read without building its rdflib Graph when it is not built yet."""
+        if self._triples is not None:
+            return list(self._triples)
+        return list(self._graph) if self._graph is not None else []
 
     def __iter__(self) -> Iterator[tuple[Node | None, ...]]:
         return iter(self.rows)
 
     def __len__(self) -> int:
-        if self.kind == "graph" and self.graph is not None:
-            return len(self.graph)
+        if self.kind == "graph":
+            if self._triples is not None:
+                return len(self._triples)
+            return len(self._graph) if self._graph is not None else 0
         return len(self.rows)
 
     def __bool__(self) -> bool:

@@ -439,11 +439,9 @@ class OxigraphStore:
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(answer))
         convert = _Converter()
-        if isinstance(answer, ox.QueryTriples):
-            graph = bind_prefixes(Graph())
-            for t in answer:
-                graph.add((convert(t.subject), convert(t.predicate), convert(t.object)))
-            return QueryResult(kind="graph", graph=graph)
+        if isinstance(answer, ox.QueryTriples):  # the rdflib Graph is built when first read
+            return QueryResult(kind="graph", triples=[(convert(t.subject), convert(t.predicate), convert(t.object))
+                                                      for t in answer])
         names = [v.value for v in answer.variables]
         rows = [tuple(map(convert, solution)) for solution in answer]  # a solution iterates in `names` order
         return QueryResult(kind="select", vars=names, rows=rows)
