@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,12 +122,11 @@ def virtuoso_env() -> dict[str, str]:
     return {"PARKGRAPH_SPARQL_USER": VIRTUOSO_USER[0], "PARKGRAPH_SPARQL_PASSWORD": VIRTUOSO_USER[1]}
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An empty Oxigraph server; yields its base URL (http://127.0.0.1:PORT)."""
+@contextmanager
+def running_oxigraph(workdir: Path) -> Iterator[str]:
+    """An empty Oxigraph server with its database in `workdir`, stopped on leaving; yields its base URL."""
     if not Path(OXIGRAPH).exists():
         pytest.fail(f"the Oxigraph server is missing at {OXIGRAPH}: pip install -e '.[test]' installs it")
-    workdir = tmp_path_factory.mktemp("oxigraph-server")
     port = free_port()
     log = workdir / "server.log"
     with log.open("wb") as out:
@@ -141,6 +141,13 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty Oxigraph server shared by the session; yields its base URL (http://127.0.0.1:PORT)."""
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph-server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ Open the graph, query it, validate it::
 from parkgraph.errors import ParkgraphError
 from parkgraph.graph import ParkGraph
 from parkgraph.stats import compute_stats
-from parkgraph.validate import ValidationReport, validate
+from parkgraph.validate import ValidationReport, validate, validate_store
 
-__all__ = ["ParkGraph", "ParkgraphError", "ValidationReport", "compute_stats", "validate"]
+__all__ = ["ParkGraph", "ParkgraphError", "ValidationReport", "compute_stats", "validate", "validate_store"]
 __version__ = "0.1.0"

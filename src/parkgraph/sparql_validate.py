@@ -221,9 +221,43 @@ def validate_sparql(
     report.seconds["syntax"] = time.perf_counter() - started
     if report.problems:  # a partial graph would give misleading results
         return report
+    return check_loaded(store, report, SubjectLines(files), shapes, shacl=shacl, consistency=consistency,
+                        workers=workers)
+
+
+def validate_copy(
+    store: ox.Store,
+    source: str,
+    shapes: Path | None = None,
+    *,
+    shacl: bool = True,
+    consistency: bool = True,
+    workers: int | None = None,
+) -> ValidationReport:
+    """The SHACL and consistency checks on `store`, an in-memory copy of the store named `source`.
+
+    The data was parsed when it went into that store, so there is no syntax check, and problems
+    have no file and line to point at: they name the node and its label.
+    """
+    report = ValidationReport(files=[], engine="sparql", store=source)
+    report.triples = triple_count(store)
+    return check_loaded(store, report, SubjectLines([]), shapes, shacl=shacl, consistency=consistency,
+                        workers=workers)
+
+
+def check_loaded(
+    store: ox.Store,
+    report: ValidationReport,
+    lines: SubjectLines,
+    shapes: Path | None,
+    *,
+    shacl: bool,
+    consistency: bool,
+    workers: int | None,
+) -> ValidationReport:
+    """Run the SHACL and consistency checks on a loaded store, adding what they find to `report`."""
     if workers is None:  # each worker may end up copying the loaded store: what this process holds now
         workers = auto_workers(resident_bytes()) if report.triples >= PARALLEL_FROM_TRIPLES else 1
-    lines = SubjectLines(files)
     compiled: list[CompiledConstraint] = []
     if shacl:
         shapes_graph = bind_prefixes(Graph())
@@ -254,4 +288,4 @@ def validate_sparql(
     return report
 
 
-__all__ = ["Violation", "validate_sparql", "run_constraints", "PARALLEL_FROM_TRIPLES"]
+__all__ = ["Violation", "validate_sparql", "validate_copy", "run_constraints", "PARALLEL_FROM_TRIPLES"]

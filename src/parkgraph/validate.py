@@ -60,6 +60,12 @@ class ValidationReport:
     # these add up to more than the run's wall-clock time.
     seconds: dict[str, float] = field(default_factory=dict)
     workers: int = 1  # processes the checks ran on (the sparql engine's; pyshacl runs in one)
+    store: str | None = None  # the store checked (`validate_store`), instead of files
+
+    @property
+    def checked(self) -> str:
+        """What was checked, for messages: the store, or the files."""
+        return self.store if self.store is not None else ", ".join(str(f) for f in self.files)
 
     @property
     def conforms(self) -> bool:
@@ -220,6 +226,16 @@ def choose_engine(engine: str, files: Sequence[Path]) -> str:
     return "sparql" if size >= AUTO_SPARQL_BYTES else "pyshacl"
 
 
+def _check_workers(engine: str, workers: int | None) -> None:
+    """Refuse a number of workers below 1, or any with the pyshacl engine (which checks in one process)."""
+    if workers is not None and workers < 1:
+        raise ParkgraphError(f"workers must be at least 1, not {workers}",
+                             hint="e.g. --workers 2, or 1 for one process")
+    if workers is not None and engine == "pyshacl":
+        raise ParkgraphError("workers are for the sparql engine: the pyshacl engine checks in one process",
+                             hint="leave out --workers, or use --engine sparql")
+
+
 def validate(
     files: Sequence[Path | str] | None = None,
     shapes: Path | str | None = None,
@@ -237,12 +253,7 @@ def validate(
     asking for a number picks that engine under "auto", and is an error with "pyshacl", which
     checks in one process.
     """
-    if workers is not None and workers < 1:
-        raise ParkgraphError(f"workers must be at least 1, not {workers}",
-                             hint="e.g. --workers 2, or 1 for one process")
-    if workers is not None and engine == "pyshacl":
-        raise ParkgraphError("workers are for the sparql engine: the pyshacl engine checks in one process",
-                             hint="leave out --workers, or use --engine sparql")
+    _check_workers(engine, workers)
     file_list = [Path(f) for f in (files or paths.default_files())]
     if choose_engine(engine, file_list) == "sparql" or workers is not None:
         from parkgraph.sparql_validate import validate_sparql
@@ -257,10 +268,64 @@ def validate(
     report.triples = len(graph)
     if report.problems:  # a partial graph would give misleading SHACL results
         return report
-    lines = SubjectLines(file_list)
+    return _pyshacl_checks(graph, report, SubjectLines(file_list), Path(shapes) if shapes else None, shacl=shacl,
+                           consistency=consistency)
+
+
+STORE_SPECS = ("oxigraph:PATH", "http(s)://HOST[:PORT]/PATH")
+
+
+def validate_store(
+    spec: str,
+    shapes: Path | str | None = None,
+    *,
+    shacl: bool = True,
+    consistency: bool = True,
+    engine: str = "auto",
+    workers: int | None = None,
+) -> ValidationReport:
+    """The SHACL and consistency checks on what a store holds: an `oxigraph:PATH` store or a SPARQL endpoint.
+
+    What `parkgraph load` put there was parsed on the way in, so there is no syntax check, and
+    problems name the node (and its label) instead of a file and line. The store is only read:
+    "sparql" (and "auto") copies it into a throw-away in-memory Oxigraph store and runs the
+    checks there, as for files; "pyshacl" reads it into an rdflib Graph.
+    """
+    from parkgraph.store import IN_MEMORY, open_store
+
+    _check_workers(engine, workers)
+    if engine not in ENGINES:
+        raise ParkgraphError(f"unknown validation engine '{engine}'", hint="use one of: " + ", ".join(ENGINES))
+    if spec in IN_MEMORY:
+        raise ParkgraphError(
+            f"--store {spec} holds the files it is given: validate checks files directly",
+            hint="give the files as arguments (default: the ontology and the curated data), or name a store "
+                 "that keeps its data: " + " or ".join(STORE_SPECS),
+        )
+    store = open_store(spec, create=False)
+    shapes_path = Path(shapes) if shapes else None
+    try:
+        if engine == "pyshacl":
+            graph = store.to_rdflib()
+            report = ValidationReport(files=[], triples=len(graph), store=spec)
+            return _pyshacl_checks(graph, report, SubjectLines([]), shapes_path, shacl=shacl, consistency=consistency)
+        from parkgraph.sparql_validate import validate_copy
+        from parkgraph.stores.oxigraph import in_memory_copy
+
+        return validate_copy(in_memory_copy(store), spec, shapes_path, shacl=shacl, consistency=consistency,
+                             workers=workers)
+    finally:
+        release = getattr(store, "release", None)
+        if release is not None:
+            release()  # an oxigraph:PATH store's lock, now rather than when collected
+
+
+def _pyshacl_checks(graph: Graph, report: ValidationReport, lines: SubjectLines, shapes: Path | None, *,
+                    shacl: bool, consistency: bool) -> ValidationReport:
+    """The pyshacl engine's SHACL and consistency checks on `graph`, added to `report`."""
     if shacl:
         shapes_graph = bind_prefixes(Graph())
-        parse_into(shapes_graph, Path(shapes) if shapes else paths.shapes_file())
+        parse_into(shapes_graph, shapes or paths.shapes_file())
         started = time.perf_counter()
         report.problems += check_shacl(graph, shapes_graph, lines)
         report.checks.append("shacl")
@@ -274,5 +339,6 @@ def validate(
 
 
 __all__ = [
+    "validate_store",
     "Problem", "ValidationReport", "validate", "choose_engine", "check_syntax", "check_shacl", "check_consistency",
 ]

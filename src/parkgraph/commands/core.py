@@ -9,10 +9,11 @@ import typer
 from rich.table import Table
 
 from parkgraph.app import DataOption, StoreOption, app, console, err_console, open_graph
+from parkgraph.errors import ParkgraphError
 from parkgraph.namespaces import shorten
 from parkgraph.output import visible
 from parkgraph.stats import compute_stats
-from parkgraph.validate import validate
+from parkgraph.validate import validate, validate_store
 
 
 @app.command("validate")
@@ -42,10 +43,26 @@ def validate_command(
             show_default=False,
         ),
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", "-s",
+            help="Check what this store holds instead of files: oxigraph:PATH or an http(s):// SPARQL endpoint "
+            "(read only; SHACL and consistency, as the data was parsed when it was loaded). --engine auto picks "
+            "sparql.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check syntax, SHACL conformance and OWL consistency; exit 1 if anything is wrong."""
-    report = validate(files, shapes, shacl=shacl, consistency=consistency, engine=engine, workers=workers)
-    names = ", ".join(str(f) for f in report.files)
+    if store is not None:
+        if files:
+            raise ParkgraphError("give files or --store, not both",
+                                 hint="validate the files, or load them into the store first (`parkgraph load`)")
+        report = validate_store(store, shapes, shacl=shacl, consistency=consistency, engine=engine, workers=workers)
+    else:
+        report = validate(files, shapes, shacl=shacl, consistency=consistency, engine=engine, workers=workers)
+    names = report.checked
     if report.conforms:
         console.print(f"OK: {names} ({report.triples} triples; checks: {', '.join(report.checks)})")
         return
