@@ -164,6 +164,9 @@ def test_content_negotiation_graph(endpoint: str, graph: ParkGraph, accept: str,
     assert response.status_code == 200 and response.headers["Content-Type"].startswith(accept)
     served = Graph().parse(data=response.content, format=fmt)
     assert to_isomorphic(served) == to_isomorphic(graph.sparql(test_query("types")).graph)
+    if fmt == "nt":  # written from the answer's triples, one a line, sorted
+        lines = response.text.splitlines()
+        assert lines == sorted(lines) and len(lines) == len(served)
     if fmt == "xml":  # the same graph as the default (Turtle) answer
         turtle = requests.post(endpoint, data=test_query("types").encode(),
                                headers={"Content-Type": "application/sparql-query"}, timeout=30)

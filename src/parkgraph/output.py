@@ -207,15 +207,21 @@ def to_json(result: QueryResult) -> str:
     return f'{{\n  "head": {head},\n  "results": {{"bindings": [{listed}]}}\n}}\n'
 
 
+def to_ntriples(result: QueryResult) -> str:
+    """A CONSTRUCT/DESCRIBE answer as N-Triples, one triple a line, sorted: rdflib's writer only
+    iterates the triples, so an answer not yet built as an rdflib Graph is not built for it."""
+    stream = io.BytesIO()
+    NTSerializer(result.triples()).serialize(stream)  # type: ignore[arg-type]
+    return "".join(sorted(stream.getvalue().decode("utf-8").splitlines(keepends=True)))
+
+
 def to_graph_text(result: QueryResult, fmt: str) -> str:
     """A CONSTRUCT/DESCRIBE answer as Turtle or JSON-LD (compacted with parkgraph's prefixes), or as
     N-Triples: one triple a line, sorted, and written many times faster than Turtle for a big answer."""
     if result.kind != "graph":
         raise QueryError("the query gave no graph to print")
-    if fmt == "ntriples":  # rdflib's N-Triples writer only iterates: the triples need no Graph
-        stream = io.BytesIO()
-        NTSerializer(result.triples()).serialize(stream)  # type: ignore[arg-type]
-        return "".join(sorted(stream.getvalue().decode("utf-8").splitlines(keepends=True)))
+    if fmt == "ntriples":
+        return to_ntriples(result)
     graph = result.graph
     if graph is None:
         raise QueryError("the query gave no graph to print")
@@ -249,6 +255,7 @@ __all__ = [
     "to_csv",
     "to_json",
     "to_json_dict",
+    "to_ntriples",
     "to_table",
     "to_tsv",
 ]
