@@ -15,7 +15,7 @@ from rdflib.compare import isomorphic
 
 from parkgraph import ParkGraph
 from parkgraph import results as results_module
-from parkgraph.output import to_graph_text
+from parkgraph.output import to_graph_text, to_turtle
 from parkgraph.results import QueryResult
 
 EX = "http://example.org/"
@@ -98,3 +98,39 @@ def test_a_worker_passes_triples_and_the_parent_builds_the_graph_once(
         assert built == []  # the triples came across as they are
         assert answer.graph is not None and isomorphic(answer.graph, expected)
         assert built == [1]
+
+
+def test_turtle_is_written_from_the_triples_with_their_lexical_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = built_graphs(monkeypatch)
+    decimal = (URIRef(EX + "b"), URIRef("https://schema.org/value"), Literal("50", datatype=URIRef(XSD + "decimal")))
+    typed = (URIRef(EX + "b"), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+             URIRef("https://w3id.org/parkgraph/ontology#StatedFigure"))
+    triples = [*TRIPLES, decimal, typed]
+    text = to_graph_text(QueryResult(kind="graph", triples=triples), "turtle")
+    assert built == []  # Oxigraph wrote it: no rdflib Graph
+    parsed = Graph().parse(data=text, format="turtle")
+    expected = Graph()
+    for triple in triples:
+        expected.add(triple)
+    assert isomorphic(parsed, expected)
+    assert decimal in set(parsed)  # "50"^^xsd:decimal stays "50" (rdflib's writer makes it 50.0)
+    assert text == to_graph_text(QueryResult(kind="graph", triples=list(reversed(triples))), "turtle")  # one order
+    head = [line for line in text.splitlines() if line.startswith("@prefix")]
+    assert head == sorted(head) and [line.split()[1] for line in head] == ["pg:", "schema:", "xsd:"]
+    statements = text.split("\n\n")[1:]  # a blank line after the prefixes and between subjects
+    assert [s.split(" ", 1)[0] for s in statements] == ["<http://example.org/a>", "<http://example.org/b>", "_:b0"]
+    assert statements[1].startswith("<http://example.org/b> a pg:StatedFigure ;")  # the type first
+
+
+def test_turtle_falls_back_to_rdflib_for_what_oxigraph_would_change() -> None:
+    """Oxigraph lower-cases language tags and refuses IRIs rdflib takes: rdflib writes those answers."""
+    shouting = (URIRef(EX + "a"), URIRef(EX + "p"), Literal("Hello", lang="EN"))
+    relative = (URIRef("relative/path"), URIRef(EX + "p"), Literal("x"))  # no scheme: not an absolute IRI
+    for odd in (shouting, relative):
+        result = QueryResult(kind="graph", triples=[TRIPLES[2], odd])
+        assert to_turtle(result) is None
+        text = to_graph_text(result, "turtle")
+        assert result.graph is not None and "@prefix" in text
+        if odd is shouting:
+            assert isomorphic(Graph().parse(data=text, format="turtle"), result.graph)
+            assert '"Hello"@EN' in text

@@ -28,7 +28,7 @@ from rdflib.term import Variable
 
 from parkgraph.errors import ParkgraphError, QueryError, QueryTimeout, RefusedError, ResultTooLarge
 from parkgraph.graph import ParkGraph
-from parkgraph.output import render_text, to_ntriples
+from parkgraph.output import render_text, to_graph_text
 from parkgraph.results import QueryResult
 
 PATHS = ("/", "/sparql", "/query", "/update")
@@ -325,8 +325,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
             if media is None:
                 self._not_acceptable(GRAPH_TYPES)
                 return
-            if GRAPH_TYPES[media] == "nt":  # written from the triples, without an rdflib Graph
-                body = to_ntriples(result).encode("utf-8")
+            if GRAPH_TYPES[media] in ("nt", "turtle"):  # written from the triples, without an rdflib Graph
+                fmt = "ntriples" if GRAPH_TYPES[media] == "nt" else "turtle"
+                body = to_graph_text(result, fmt).encode("utf-8")
             else:
                 body = result.graph.serialize(format=GRAPH_TYPES[media], encoding="utf-8")
         else:

@@ -665,6 +665,40 @@ def _rdf_syntax_error(path: Path, exc: SyntaxError) -> ParkgraphError:
     )
 
 
+class OxigraphTerms:
+    """rdflib terms as pyoxigraph's, for many triples: each IRI converted once, and each blank node
+    labelled b0, b1, … in the order met (a server's labels, such as Virtuoso's `nodeID://…`, Oxigraph
+    refuses).
+
+    With `exact`, a language tag Oxigraph would change (it lower-cases them) is a ValueError, as is
+    any term Oxigraph refuses, so that a caller can write the triples another way.
+    """
+
+    def __init__(self, *, exact: bool = False) -> None:
+        self.exact = exact
+        self.iris: dict[str, ox.NamedNode] = {}
+        self.blanks: dict[BNode, ox.BlankNode] = {}
+
+    def __call__(self, node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if type(node) is URIRef:
+            found = self.iris.get(node)
+            if found is None:
+                found = self.iris[node] = ox.NamedNode(node)
+            return found
+        if isinstance(node, BNode):
+            blank = self.blanks.get(node)
+            if blank is None:  # numbered in the order met: the same input gives the same labels
+                blank = self.blanks[node] = ox.BlankNode(f"b{len(self.blanks)}")
+            return blank
+        term = to_oxigraph(node)
+        if self.exact and isinstance(node, Literal) and node.language and term.language != node.language:
+            raise ValueError(f"Oxigraph writes the language tag {node.language!r} as {term.language!r}")
+        return term
+
+    def triple(self, s: Node, p: Node, o: Node) -> ox.Triple:
+        return ox.Triple(self(s), self(p), self(o))  # type: ignore[arg-type]
+
+
 def in_memory_copy(store: Store) -> ox.Store:
     """Every quad of `store` in a new in-memory pyoxigraph store (named graphs kept for an Oxigraph store).
 
@@ -678,15 +712,10 @@ def in_memory_copy(store: Store) -> ox.Store:
         except (OSError, RuntimeError) as exc:
             raise store._failed(exc, "reading") from exc
         return copy
-    blank: dict[BNode, ox.BlankNode] = {}  # a server's blank node labels (Virtuoso's nodeID://…) Oxigraph refuses
-
-    def term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(node, BNode):
-            found = blank.get(node)
-            if found is None:
-                found = blank[node] = ox.BlankNode()
-            return found
-        return to_oxigraph(node)
-
-    copy.extend(ox.Quad(term(s), term(p), term(o)) for s, p, o in store.to_rdflib())
+    term = OxigraphTerms()
+    try:
+        copy.extend(ox.Quad(term(s), term(p), term(o)) for s, p, o in store.to_rdflib())
+    except ValueError as exc:  # an IRI or language tag rdflib took from the server and Oxigraph refuses
+        raise StoreError(f"cannot copy {store!r} into Oxigraph: {exc}",
+                         hint="validate it with --engine pyshacl, which reads it with rdflib") from exc
     return copy
