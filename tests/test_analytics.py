@@ -129,7 +129,15 @@ def test_cli_unknown_entity_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["path", "Nobody Atall", "Brazil"])
     assert exit_info.value.code == 2
-    assert "no entity is called 'Nobody Atall'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no entity is called 'Nobody Atall'" in err
+    # The hint's command works: it finds an entity by a part of its name, without building the network.
+    command = err.split("hint: ", 1)[1].split(": ", 1)[1].strip()
+    assert command == "parkgraph query find-entity -p text=PART"
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command.removeprefix("parkgraph ").replace("PART", "Zakir").split(), "-F", "csv"])
+    assert exit_info.value.code in (0, None)
+    assert "https://w3id.org/parkgraph/id/person/farid-zakirov" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,8 @@ def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | 
     partial = {n for key, nodes in index.items() if wanted and wanted in key for n in nodes}
     close = difflib.get_close_matches(wanted, list(index), n=8, cutoff=0.6)
     candidates = sorted(partial | {n for key in close for n in index[key]}, key=lambda n: _describe(graph, n))
-    hint = "check the spelling, or run `parkgraph central --top 50` to see the entities"
+    # find-entity reads the labels alone (seconds on a million triples), where `central` builds the network.
+    hint = "check the spelling, or look it up by a part of its name: parkgraph query find-entity -p text=PART"
     if candidates:
         listing = "; ".join(_describe(graph, n) for n in candidates[:10])
         raise ParkgraphError(f"no entity is called '{name}'; did you mean: {listing}", hint=hint)
