@@ -218,16 +218,22 @@ AUTO_SPARQL_BYTES = 1_000_000  # ~7 thousand triples of N-Triples, ~20 thousand 
 
 def choose_engine(engine: str, files: Sequence[Path]) -> str:
     """The engine "auto" stands for: sparql once the files are big enough for pyshacl to be slow."""
-    if engine not in ENGINES:
-        raise ParkgraphError(f"unknown validation engine '{engine}'", hint="use one of: " + ", ".join(ENGINES))
+    _check_engine(engine)
     if engine != "auto":
         return engine
     size = sum(f.stat().st_size for f in files if f.is_file())
     return "sparql" if size >= AUTO_SPARQL_BYTES else "pyshacl"
 
 
-def _check_workers(engine: str, workers: int | None) -> None:
-    """Refuse a number of workers below 1, or any with the pyshacl engine (which checks in one process)."""
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise ParkgraphError(f"unknown validation engine '{engine}'", hint="use one of: " + ", ".join(ENGINES))
+
+
+def _check_options(engine: str, workers: int | None) -> None:
+    """Refuse an unknown engine, a number of workers below 1, or any with the pyshacl engine (which
+    checks in one process)."""
+    _check_engine(engine)
     if workers is not None and workers < 1:
         raise ParkgraphError(f"workers must be at least 1, not {workers}",
                              hint="e.g. --workers 2, or 1 for one process")
@@ -253,7 +259,7 @@ def validate(
     asking for a number picks that engine under "auto", and is an error with "pyshacl", which
     checks in one process.
     """
-    _check_workers(engine, workers)
+    _check_options(engine, workers)
     file_list = [Path(f) for f in (files or paths.default_files())]
     if choose_engine(engine, file_list) == "sparql" or workers is not None:
         from parkgraph.sparql_validate import validate_sparql
@@ -293,9 +299,7 @@ def validate_store(
     """
     from parkgraph.store import IN_MEMORY, open_store
 
-    _check_workers(engine, workers)
-    if engine not in ENGINES:
-        raise ParkgraphError(f"unknown validation engine '{engine}'", hint="use one of: " + ", ".join(ENGINES))
+    _check_options(engine, workers)
     if spec in IN_MEMORY:
         raise ParkgraphError(
             f"--store {spec} holds the files it is given: validate checks files directly",
