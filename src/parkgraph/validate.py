@@ -297,7 +297,8 @@ def validate_store(
     "sparql" (and "auto") copies it into a throw-away in-memory Oxigraph store and runs the
     checks there, as for files; "pyshacl" reads it into an rdflib Graph.
     """
-    from parkgraph.store import IN_MEMORY, open_store
+    from parkgraph.graph import ParkGraph
+    from parkgraph.store import IN_MEMORY
 
     _check_options(engine, workers)
     if spec in IN_MEMORY:
@@ -306,22 +307,17 @@ def validate_store(
             hint="give the files as arguments (default: the ontology and the curated data), or name a store "
                  "that keeps its data: " + " or ".join(STORE_SPECS),
         )
-    store = open_store(spec, create=False)
     shapes_path = Path(shapes) if shapes else None
-    try:
+    with ParkGraph.open(spec, create=False) as opened:  # an oxigraph:PATH store's lock let go on leaving
         if engine == "pyshacl":
-            graph = store.to_rdflib()
+            graph = opened.store.to_rdflib()
             report = ValidationReport(files=[], triples=len(graph), store=spec)
             return _pyshacl_checks(graph, report, SubjectLines([]), shapes_path, shacl=shacl, consistency=consistency)
         from parkgraph.sparql_validate import validate_copy
         from parkgraph.stores.oxigraph import in_memory_copy
 
-        return validate_copy(in_memory_copy(store), spec, shapes_path, shacl=shacl, consistency=consistency,
+        return validate_copy(in_memory_copy(opened.store), spec, shapes_path, shacl=shacl, consistency=consistency,
                              workers=workers)
-    finally:
-        release = getattr(store, "release", None)
-        if release is not None:
-            release()  # an oxigraph:PATH store's lock, now rather than when collected
 
 
 def _pyshacl_checks(graph: Graph, report: ValidationReport, lines: SubjectLines, shapes: Path | None, *,
