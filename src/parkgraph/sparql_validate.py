@@ -20,8 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
-from parkgraph import paths
-from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, parse_into, remote_context_refused
+from parkgraph.loading import OXIGRAPH_REMOTE_CONTEXT, oxigraph_source, remote_context_refused
 from parkgraph.namespaces import bind_prefixes
 from parkgraph.parallel import auto_workers, resident_bytes, run_forked, worker_count
 from parkgraph.shacl_sparql import CompiledConstraint, compile_shapes
@@ -33,6 +32,7 @@ from parkgraph.validate import (
     ValidationReport,
     check_consistency,
     disjointness_problem,
+    load_shapes,
     shacl_problem,
     sort_problems,
 )
@@ -260,9 +260,7 @@ def check_loaded(
         workers = auto_workers(resident_bytes()) if report.triples >= PARALLEL_FROM_TRIPLES else 1
     compiled: list[CompiledConstraint] = []
     if shacl:
-        shapes_graph = bind_prefixes(Graph())
-        parse_into(shapes_graph, shapes or paths.shapes_file())
-        compiled = compile_shapes(shapes_graph)
+        compiled = compile_shapes(load_shapes(shapes))
     distinct = has_named_graphs(store)
     tasks: list[Callable[[], tuple[object, float]]] = []
     if consistency:  # first: it is among the longest, and a long task started last would run alone

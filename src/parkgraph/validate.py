@@ -320,12 +320,18 @@ def validate_store(
                              workers=workers)
 
 
+def load_shapes(shapes: Path | None) -> Graph:
+    """The SHACL shapes graph both engines check against: `shapes`, else ontology/shapes.ttl."""
+    shapes_graph = bind_prefixes(Graph())
+    parse_into(shapes_graph, shapes or paths.shapes_file())
+    return shapes_graph
+
+
 def _pyshacl_checks(graph: Graph, report: ValidationReport, lines: SubjectLines, shapes: Path | None, *,
                     shacl: bool, consistency: bool) -> ValidationReport:
     """The pyshacl engine's SHACL and consistency checks on `graph`, added to `report`."""
     if shacl:
-        shapes_graph = bind_prefixes(Graph())
-        parse_into(shapes_graph, shapes or paths.shapes_file())
+        shapes_graph = load_shapes(shapes)
         started = time.perf_counter()
         report.problems += check_shacl(graph, shapes_graph, lines)
         report.checks.append("shacl")
