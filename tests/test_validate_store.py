@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from servers import run_parkgraph, running_oxigraph
+from test_query_cli import run
 
 from parkgraph import ParkGraph, paths
-from parkgraph.cli import main
 from parkgraph.errors import ParkgraphError, StoreError
 from parkgraph.validate import Problem, ValidationReport, validate, validate_store
 
@@ -108,13 +108,6 @@ def test_stores_that_hold_no_data_of_their_own_are_refused(tmp_path: Path) -> No
     with pytest.raises(StoreError, match="no Oxigraph store"):
         validate_store(f"oxigraph:{missing}")
     assert not missing.exists()  # not created by a look
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(list(args))
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
 
 
 def test_cli(planted_store: str, from_files: ValidationReport, tmp_path: Path,
