@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import random
@@ -15,6 +14,7 @@ import networkx as nx
 
 from parkgraph.errors import ParkgraphError
 from parkgraph.namespaces import expand_prefixed, shorten
+from parkgraph.suggest import close_matches
 
 _MAX_ROUTES = 1000  # shortest routes considered before ordering and cutting to `limit`
 _QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
@@ -92,7 +92,7 @@ def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | 
             hint="use the full label or the IRI of the one you mean",
         )
     partial = {n for key, nodes in index.items() if wanted and wanted in key for n in nodes}
-    close = difflib.get_close_matches(wanted, list(index), n=8, cutoff=0.6)
+    close = close_matches(wanted, index, n=8, cutoff=0.6)
     candidates = sorted(partial | {n for key in close for n in index[key]}, key=lambda n: _describe(graph, n))
     # find-entity reads the labels alone (seconds on a million triples), where `central` builds the network.
     hint = "check the spelling, or look it up by a part of its name: parkgraph query find-entity -p text=PART"

@@ -19,7 +19,6 @@ and the tests run.
 
 from __future__ import annotations
 
-import difflib
 import re
 import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,6 +39,7 @@ from parkgraph.labels import LANGUAGES
 from parkgraph.namespaces import ID_PREFIXES, KNOWN_PREFIXES, expand_prefixed
 from parkgraph.results import QueryResult
 from parkgraph.sparql import internal_query
+from parkgraph.suggest import close_matches
 
 TYPES = ("iri", "string", "date", "integer", "decimal", "lang")
 TYPE_HELP = {
@@ -98,7 +98,7 @@ class NamedQuery:
         known = [p.name for p in self.params]
         for key in values:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+                close = close_matches(key, known, n=3, cutoff=0.5)
                 hint = f"did you mean: {', '.join(close)}?" if close else None
                 listed = ", ".join(known) if known else "none"
                 raise QueryError(
@@ -361,7 +361,7 @@ def load_query(name: str) -> NamedQuery:
     """The named query `name`; an unknown name is a QueryError suggesting close names."""
     names = query_names()
     if name not in names:
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        close = close_matches(name, names, n=3, cutoff=0.6)
         close += [n for n in names if name and name.lower() in n and n not in close][:3]
         hint = f"did you mean: {', '.join(close)}?" if close else "`parkgraph queries` lists them"
         raise QueryError(f"no named query '{name}'", hint=hint)

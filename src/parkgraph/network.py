@@ -8,7 +8,6 @@ edges and stated figures into the `figures` attribute of the entity they are abo
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import gc
 import re
 from collections import defaultdict
@@ -51,6 +50,7 @@ from parkgraph.network_model import (
 )
 from parkgraph.network_terms import Term, Text, term
 from parkgraph.sparql import internal_query
+from parkgraph.suggest import close_matches
 from parkgraph.syntax import prepare
 
 if TYPE_CHECKING:
@@ -633,7 +633,7 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Nod
         if isinstance(node, URIRef) and label is not None:
             names[normalize(str(label))].add(node)
     keys = [k for k in names if wanted and wanted in k]
-    keys += difflib.get_close_matches(wanted, list(names), n=8, cutoff=0.6)
+    keys += close_matches(wanted, names, n=8, cutoff=0.6)
     for key in keys:
         found |= names[key]
     return set(sorted(found, key=str)[:50])
