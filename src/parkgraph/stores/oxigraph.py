@@ -579,7 +579,7 @@ class OxigraphMemoryStore(OxigraphStore):
 
     Every index look-up and every term read is a memory access instead of a RocksDB read, which makes
     the queries that list thousands of rows several times faster than on disk (benchmarks/RESULTS.md),
-    and loading a file needs no disk. It holds about 0.4 KB a triple (rdflib about 2.3 KB).
+    and loading a file needs no disk. It holds about 0.4 KB a triple (rdflib about 1.3 KB).
     """
 
     def __init__(self) -> None:
