@@ -564,6 +564,40 @@ def test_whole_network_is_the_same_from_memory_and_the_embedded_store(
     assert _as_data(from_oxigraph) == _as_data(from_memory)  # nodes, edges with keys, attributes
 
 
+def test_memory_store_reads_the_network_triples_directly(tmp_path: Path, memory: ParkGraph,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory store gives `to_networkx` its IRI-subject triples by walking the graph, not by
+    running network_triples.rq through rdflib's engine: the same triples, and the same network as
+    the SPARQL path an rdflib Graph takes."""
+    from test_network_focus import _as_data
+
+    from parkgraph.network import to_networkx
+    from parkgraph.network_terms import term
+    from parkgraph.sparql import internal_query
+
+    data = tmp_path / "tricky.trig"
+    data.write_text(TRICKY_TRIG, encoding="utf-8")
+    store = MemoryStore()
+    store.load([data])
+    answer = store.query(internal_query("network_triples"))
+    expected = sorted(repr(tuple(term(node) for node in row)) for row in answer.rows)
+    read = list(store.iri_subject_terms())
+    assert sorted(repr(triple) for triple in read) == expected and len(read) == 21
+    assert all(type(s) is str and type(p) is str for s, p, _o in read)
+    assert any(type(o) is str for _s, _p, o in read) and any(isinstance(o, Literal) for _s, _p, o in read)
+    # One str object for each IRI however often it occurs.
+    subjects = [s for s, _p, _o in read if s == "http://example.org/a"]
+    assert len(subjects) > 1 and len({id(s) for s in subjects}) == 1
+
+    queries: list[str] = []
+    real_query = MemoryStore.query
+    monkeypatch.setattr(MemoryStore, "query", lambda self, sparql, bindings=None: queries.append(sparql)
+                        or real_query(self, sparql, bindings))
+    direct = to_networkx(memory)
+    assert queries and not any("FILTER (isIRI(?s))" in q for q in queries)  # network_triples.rq did not run
+    assert direct.number_of_nodes() > 30 and _as_data(direct) == _as_data(to_networkx(memory.to_rdflib()))
+
+
 def test_cli_calls_in_one_process_release_the_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A CLI call run inside Python (a test, a notebook) lets go of oxigraph:PATH as it returns, so
     the next call can write it: with the cyclic garbage collector paused, nothing else would free it."""

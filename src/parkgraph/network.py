@@ -161,7 +161,7 @@ class _Index:
         """Read the graph through SPARQL (any store) or an rdflib Graph."""
         queries = [internal_query("network_triples"), internal_query("network_subclasses")]
         if isinstance(graph, ParkGraph):
-            direct = getattr(graph.store, "iri_subject_terms", None)  # the embedded Oxigraph store
+            direct = getattr(graph.store, "iri_subject_terms", None)  # the embedded stores read it directly
             triples = direct() if direct is not None else _terms(graph.sparql(queries[0]).rows)
             subclasses = graph.sparql(queries[1]).rows
         elif isinstance(graph, Graph):

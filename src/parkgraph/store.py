@@ -8,12 +8,12 @@ http(s):// endpoint.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from pyparsing import ParseBaseException
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -21,6 +21,7 @@ from parkgraph.binding import is_select_star
 from parkgraph.errors import ParkgraphError, QueryError, StoreError
 from parkgraph.loading import parse_into
 from parkgraph.namespaces import bind_prefixes
+from parkgraph.network_terms import Term
 from parkgraph.ordering import sort_rows, split_order
 from parkgraph.results import QueryResult
 from parkgraph.syntax import RDFLIB_PARSER, prepare, query_names_graphs, update_names_graphs
@@ -165,6 +166,20 @@ class MemoryStore:
             copy.bind(prefix, namespace, override=True)
         copy.addN((s, p, o, copy) for s, p, o in self.graph)
         return copy
+
+    def iri_subject_terms(self) -> Iterator[tuple[str, str, Term]]:
+        """Every triple whose subject is an IRI, as the terms `parkgraph.network` indexes: the answer of
+        `sparql/network_triples.rq`, read from the graph itself (through rdflib's SPARQL engine and a
+        query worker it took 13.6 s of a 100k-triple export). Each distinct IRI is one str object."""
+        iris: dict[str, str] = {}
+        intern = iris.setdefault
+        for s, p, o in self.graph:
+            if isinstance(s, URIRef):
+                subject, predicate = str(s), str(p)
+                if isinstance(o, URIRef):
+                    value = str(o)
+                    o = intern(value, value)
+                yield intern(subject, subject), intern(predicate, predicate), o
 
     def __len__(self) -> int:
         return len(self.graph)
