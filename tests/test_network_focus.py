@@ -109,3 +109,22 @@ def test_an_edge_through_a_membership(pg: ParkGraph) -> None:
         fast = assert_same(graph, "SCO", depth)  # type: ignore[arg-type]
         via = [d for _, _, d in fast.in_edges(PGID + "org/sco", data=True) if d.get("via") == str(membership)]
         assert via and str(event) in fast
+
+
+@pytest.mark.parametrize("focus", ["SCO", "kip master", "Фарид Закиров"])
+def test_memory_store_reads_the_neighbourhood_from_its_index(pg: ParkGraph, focus: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory store answers network_out.rq and network_in.rq from rdflib's triple index, not its
+    SPARQL engine; the neighbourhood is the one an rdflib Graph gives through those queries."""
+    from parkgraph.sparql import internal_query
+    from parkgraph.store import MemoryStore
+
+    queries: list[str] = []
+    real_query = MemoryStore.query
+    monkeypatch.setattr(MemoryStore, "query", lambda self, sparql, bindings=None: queries.append(sparql)
+                        or real_query(self, sparql, bindings))
+    direct = to_networkx(pg, focus=focus, depth=2)
+    firsts = [internal_query(name).splitlines()[0] for name in ("network_out", "network_in")]
+    assert queries and not any(q.startswith(first) for q in queries for first in firsts)
+    assert direct.number_of_nodes() > 5
+    assert _as_data(direct) == _as_data(to_networkx(pg.to_rdflib(), focus=focus, depth=2))

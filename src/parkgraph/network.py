@@ -514,6 +514,7 @@ def _within(graph: nx.MultiDiGraph, node: str, depth: int) -> set[str]:
 
 
 _CHUNK = 500  # IRIs per VALUES block when fetching a neighbourhood
+_DIRECT_READS = {"network_out": "subject_triples", "network_in": "object_triples"}  # a store's own answer to each
 _NOT_LINKS = _HANDLED | set(_IRI_ATTRIBUTES)  # predicates that never make an edge
 
 
@@ -539,6 +540,10 @@ class _Fetch:
     def _fetch(self, query: str, var: str, nodes: Iterable[Term], done: set[Term]) -> list[tuple]:
         todo = sorted({n for n in nodes if type(n) is str and n not in done})
         done.update(todo)
+        store = self.graph.store if isinstance(self.graph, ParkGraph) else None
+        direct = getattr(store, _DIRECT_READS[query], None)  # the memory store reads its index instead
+        if direct is not None:
+            return list(direct([URIRef(n) for n in todo]))  # type: ignore[arg-type]
         rows: list[tuple] = []
         for start in range(0, len(todo), _CHUNK):
             chunk = [URIRef(n) for n in todo[start:start + _CHUNK]]  # type: ignore[arg-type]

@@ -181,6 +181,21 @@ class MemoryStore:
                     o = intern(value, value)
                 yield intern(subject, subject), intern(predicate, predicate), o
 
+    def subject_triples(self, subjects: Iterable[URIRef]) -> Iterator[tuple[Node, Node, Node]]:
+        """The answer of `sparql/network_out.rq` for these subjects (every triple of each), read from the
+        graph's index: a --focus neighbourhood asks this a few hundred IRIs at a time, which rdflib's
+        SPARQL engine answered in about a second at 1M triples."""
+        for subject in subjects:
+            yield from self.graph.triples((subject, None, None))
+
+    def object_triples(self, objects: Iterable[URIRef]) -> Iterator[tuple[Node, Node, Node]]:
+        """The answer of `sparql/network_in.rq` for these objects: every triple with an IRI subject
+        pointing at each, read from the graph's index."""
+        for obj in objects:
+            for s, p, o in self.graph.triples((None, None, obj)):
+                if isinstance(s, URIRef):
+                    yield s, p, o
+
     def __len__(self) -> int:
         return len(self.graph)
 
