@@ -237,3 +237,17 @@ def test_cli_neighbours_does_not_read_the_whole_graph(
     with pytest.raises(SystemExit) as exit_info:
         main(["neighbours", "КИП «Мастер»", "--depth", "0"])
     assert exit_info.value.code == 2 and "depth must be 1 or more" in capsys.readouterr().err
+
+
+def test_igraph_is_imported_only_for_betweenness() -> None:
+    """Importing igraph (and the matplotlib it looks for) costs 0.6-3 s: only `central` should pay it,
+    not every command that resolves an entity name through this module."""
+    import subprocess
+    import sys
+
+    check = ("import sys, networkx as nx, parkgraph.cli, parkgraph.analytics as a, parkgraph.network;"
+             "print('igraph' in sys.modules);"
+             "a.betweenness_centrality(nx.path_graph(4));"
+             "print('igraph' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

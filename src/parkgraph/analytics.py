@@ -9,7 +9,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import igraph
 import networkx as nx
 
 from parkgraph.errors import ParkgraphError
@@ -243,6 +242,9 @@ def betweenness_centrality(simple: nx.Graph, k: int | None = None) -> dict[str, 
     same numbers to rounding; igraph's C does the shortest-path searches about a hundred times faster
     than networkx's Python (100 sources on a 1M-triple graph's 88,000 entities: 0.8 s against ~100 s).
     """
+    import igraph  # here, not at the top: importing it (and the matplotlib it looks for) takes 0.6-3 s,
+    # which every command that resolves an entity name would pay for `central` alone
+
     nodes = list(simple)
     if k == len(nodes):
         k = None
