@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from parkgraph import ParkGraph, paths
+from parkgraph.store import MemoryStore
 from parkgraph.synth import SynthConfig, write_synthetic
 
 NETWORK_DIR = Path(__file__).resolve().parent / "network"
@@ -27,3 +30,12 @@ def synthetic_graph(directory: Path, config: SynthConfig, store: str = "memory")
     path = directory / "synth.nt"
     write_synthetic(path, config)
     return ParkGraph.open(store, files=[paths.ontology_file(), path])
+
+
+def memory_store_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of the SPARQL queries the memory store runs from now on (it still runs them)."""
+    queries: list[str] = []
+    real_query = MemoryStore.query
+    monkeypatch.setattr(MemoryStore, "query", lambda self, sparql, bindings=None: queries.append(sparql)
+                        or real_query(self, sparql, bindings))
+    return queries

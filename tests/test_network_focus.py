@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-from network_data import synthetic_graph
+from network_data import memory_store_queries, synthetic_graph
 from rdflib import Graph, URIRef
 
 from parkgraph import ParkGraph, ParkgraphError
@@ -117,12 +117,8 @@ def test_memory_store_reads_the_neighbourhood_from_its_index(pg: ParkGraph, focu
     """The memory store answers network_out.rq and network_in.rq from rdflib's triple index, not its
     SPARQL engine; the neighbourhood is the one an rdflib Graph gives through those queries."""
     from parkgraph.sparql import internal_query
-    from parkgraph.store import MemoryStore
 
-    queries: list[str] = []
-    real_query = MemoryStore.query
-    monkeypatch.setattr(MemoryStore, "query", lambda self, sparql, bindings=None: queries.append(sparql)
-                        or real_query(self, sparql, bindings))
+    queries = memory_store_queries(monkeypatch)
     direct = to_networkx(pg, focus=focus, depth=2)
     firsts = [internal_query(name).splitlines()[0] for name in ("network_out", "network_in")]
     assert queries and not any(q.startswith(first) for q in queries for first in firsts)

@@ -569,6 +569,7 @@ def test_memory_store_reads_the_network_triples_directly(tmp_path: Path, memory:
     """The memory store gives `to_networkx` its IRI-subject triples by walking the graph, not by
     running network_triples.rq through rdflib's engine: the same triples, and the same network as
     the SPARQL path an rdflib Graph takes."""
+    from network_data import memory_store_queries
     from test_network_focus import _as_data
 
     from parkgraph.network import to_networkx
@@ -589,10 +590,7 @@ def test_memory_store_reads_the_network_triples_directly(tmp_path: Path, memory:
     subjects = [s for s, _p, _o in read if s == "http://example.org/a"]
     assert len(subjects) > 1 and len({id(s) for s in subjects}) == 1
 
-    queries: list[str] = []
-    real_query = MemoryStore.query
-    monkeypatch.setattr(MemoryStore, "query", lambda self, sparql, bindings=None: queries.append(sparql)
-                        or real_query(self, sparql, bindings))
+    queries = memory_store_queries(monkeypatch)
     direct = to_networkx(memory)
     assert queries and not any("FILTER (isIRI(?s))" in q for q in queries)  # network_triples.rq did not run
     assert direct.number_of_nodes() > 30 and _as_data(direct) == _as_data(to_networkx(memory.to_rdflib()))
