@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import pytest
 from network_data import ZAKIROV
@@ -46,6 +48,29 @@ def test_unknown_name_lists_close_candidates(network: nx.MultiDiGraph) -> None:
     with pytest.raises(ParkgraphError) as info:
         find_entity(network, "Закирв")
     assert "no entity is called" in str(info.value) and "Farid Zakirov" in str(info.value)
+
+
+def _suggested(error: Exception) -> list[str]:
+    """The labels a "did you mean" list names, in its order."""
+    listing = str(error).split("did you mean: ", 1)[1].split("\n")[0]
+    return [re.sub(r" \(.*\)$", "", item) for item in listing.split("; ")]
+
+
+def test_unknown_name_lists_the_closest_first() -> None:
+    """Ordered by how close each name is, not by description: "Park 27" comes before "Park 127" and the
+    names that merely contain the word."""
+    graph = nx.MultiDiGraph()
+    for number in (127, 207, 27, 217, 2700):
+        graph.add_node(f"urn:park/{number}", label=f"Synthetic Park {number}", class_label="Park")
+    graph.add_node("urn:long", label="Old Synthetic Park 27 of the Volga region", class_label="Park")
+    with pytest.raises(ParkgraphError) as info:
+        find_entity(graph, "Synthetic Prak 27")
+    assert _suggested(info.value)[0] == "Synthetic Park 27", str(info.value)
+    with pytest.raises(ParkgraphError) as info:
+        find_entity(graph, "park 27")  # in three names (the shortest is the closest), close to the others' IRIs
+    listed = _suggested(info.value)
+    containing = ["Synthetic Park 27", "Synthetic Park 2700", "Old Synthetic Park 27 of the Volga region"]
+    assert listed[0] == containing[0] and sorted(containing, key=listed.index) == containing, listed
 
 
 def test_ambiguous_name_lists_every_candidate() -> None:

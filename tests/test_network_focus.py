@@ -6,7 +6,8 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 from network_data import memory_store_queries, synthetic_graph
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDF, RDFS
 
 from parkgraph import ParkGraph, ParkgraphError
 from parkgraph.analytics import find_entity
@@ -97,6 +98,23 @@ def test_focus_errors_are_find_entitys(pg: ParkGraph) -> None:
         to_networkx(pg, focus="SCO", depth=-1)
     with pytest.raises(ParkgraphError, match="no entity is called"):
         to_networkx(pg, focus="SCO", depth=1, classes=["person"])
+
+
+def test_many_candidates_keep_the_closest(pg: ParkGraph) -> None:
+    """A name that 80 labels contain: the focus path keeps the closest 50 candidates, not the first 50
+    by IRI, so its "did you mean" list is the whole network's (the closest, "Person 0".."Person 9")."""
+    graph = Graph()
+    graph += pg.to_rdflib()
+    for number in range(80):
+        person = URIRef(f"{PGID}person/many-{999 - number}")  # IRIs in the opposite order to the labels
+        graph.add((person, RDF.type, FOAF.Person))
+        graph.add((person, RDFS.label, Literal(f"Manyname Person {number}", lang="en")))
+    with pytest.raises(ParkgraphError) as fast:
+        focus_network(graph, "Manyname Perso", 1)  # type: ignore[arg-type]
+    with pytest.raises(ParkgraphError) as slow:
+        _slow(graph, "Manyname Perso", 1)  # type: ignore[arg-type]
+    assert str(fast.value) == str(slow.value)
+    assert all(f"Manyname Person {n} (" in str(fast.value) for n in range(10)), str(fast.value)
 
 
 def test_an_edge_through_a_membership(pg: ParkGraph) -> None:

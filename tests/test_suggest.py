@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from parkgraph.suggest import close_matches
+from parkgraph.suggest import close_matches, closeness, similarity
 
 
 def lcs(a: str, b: str) -> int:
@@ -73,3 +73,24 @@ def test_takes_any_iterable_of_names() -> None:
     index = {"kip master": {1}, "kip masters": {2}}
     assert close_matches("kip mastr", index, n=2) == ["kip master", "kip masters"]
     assert close_matches("kip mastr", (k for k in index), n=1) == ["kip master"]
+
+
+def test_similarity_is_close_matches_measure() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        word = "".join(rng.choices("abc д", k=rng.randint(0, 8)))
+        choice = "".join(rng.choices("abc д", k=rng.randint(0, 8)))
+        expected = Fraction(2 * lcs(word, choice), len(word) + len(choice)) if word or choice else Fraction(1)
+        assert abs(similarity(word, choice) - float(expected)) < 1e-12, (word, choice)
+
+
+def test_closeness_keeps_each_things_closest_name() -> None:
+    names = {"kip master": {"a"}, "kip": {"a", "b"}, "master of parks": {"b", "c"}}
+    score = closeness("kip mastr", names, names)
+    assert score == {
+        "a": similarity("kip mastr", "kip master"),
+        "b": max(similarity("kip mastr", "kip"), similarity("kip mastr", "master of parks")),
+        "c": similarity("kip mastr", "master of parks"),
+    }
+    assert closeness("kip mastr", names, ["kip"]) == {"a": similarity("kip mastr", "kip")} | {
+        "b": similarity("kip mastr", "kip")}

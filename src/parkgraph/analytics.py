@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import random
@@ -13,7 +14,7 @@ import networkx as nx
 
 from parkgraph.errors import ParkgraphError
 from parkgraph.namespaces import expand_prefixed, shorten
-from parkgraph.suggest import close_matches
+from parkgraph.suggest import close_matches, closeness
 
 _MAX_ROUTES = 1000  # shortest routes considered before ordering and cutting to `limit`
 _QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
@@ -90,13 +91,14 @@ def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | 
             f"'{name}' is ambiguous: it names {len(found)} entities: {listing}",
             hint="use the full label or the IRI of the one you mean",
         )
-    partial = {n for key, nodes in index.items() if wanted and wanted in key for n in nodes}
-    close = close_matches(wanted, index, n=8, cutoff=0.6)
-    candidates = sorted(partial | {n for key in close for n in index[key]}, key=lambda n: _describe(graph, n))
+    keys = {key for key in index if wanted and wanted in key}
+    keys.update(close_matches(wanted, index, n=8, cutoff=0.6))
+    score = closeness(wanted, index, keys)
+    candidates = heapq.nsmallest(10, score, key=lambda n: (-score[n], _describe(graph, n)))  # the closest first
     # find-entity reads the labels alone (seconds on a million triples), where `central` builds the network.
     hint = "check the spelling, or look it up by a part of its name: parkgraph query find-entity -p text=PART"
     if candidates:
-        listing = "; ".join(_describe(graph, n) for n in candidates[:10])
+        listing = "; ".join(_describe(graph, n) for n in candidates)
         raise ParkgraphError(f"no entity is called '{name}'; did you mean: {listing}", hint=hint)
     raise ParkgraphError(f"no entity is called '{name}'", hint=hint)
 

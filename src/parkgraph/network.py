@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,7 +51,7 @@ from parkgraph.network_model import (
 )
 from parkgraph.network_terms import Term, Text, term
 from parkgraph.sparql import internal_query
-from parkgraph.suggest import close_matches
+from parkgraph.suggest import close_matches, closeness
 from parkgraph.syntax import prepare
 
 if TYPE_CHECKING:
@@ -637,11 +638,11 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Nod
     for node, label in _select(graph, internal_query("network_labels")):
         if isinstance(node, URIRef) and label is not None:
             names[normalize(str(label))].add(node)
-    keys = [k for k in names if wanted and wanted in k]
-    keys += close_matches(wanted, names, n=8, cutoff=0.6)
-    for key in keys:
-        found |= names[key]
-    return set(sorted(found, key=str)[:50])
+    keys = {k for k in names if wanted and wanted in k}
+    keys.update(close_matches(wanted, names, n=8, cutoff=0.6))
+    score = closeness(wanted, names, keys)
+    # The closest 50 (find_entity lists the first 10 of them, closest first), not 50 in IRI order.
+    return set(heapq.nsmallest(50, score, key=lambda node: (-score[node], str(node))))
 
 
 def _resolve_focus(graph: ParkGraph | Graph, focus: str, classes: Sequence[str] | None, lang: str,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
+
+T = TypeVar("T", bound=Hashable)
 
 
 def close_matches(word: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
@@ -27,5 +30,24 @@ def close_matches(word: str, choices: Iterable[str], n: int = 3, cutoff: float =
     least = cutoff * 100
     rough = process.extract(word, list(choices), scorer=fuzz.ratio, limit=None, score_cutoff=max(least - 0.001, 0.0))
     kept = ((-score, choice) for choice, score, _where in rough
-            if score >= least + 0.001 or 2.0 * LCSseq.similarity(word, choice) / (len(word) + len(choice)) >= cutoff)
+            if score >= least + 0.001 or similarity(word, choice) >= cutoff)
     return [choice for _score, choice in heapq.nsmallest(n, kept)]
+
+
+def similarity(word: str, choice: str) -> float:
+    """How alike two texts are, 0-1, by `close_matches`'s measure (2·M/T): for ranking names found other
+    ways (a name that contains the word) among those it suggests."""
+    total = len(word) + len(choice)
+    return 2.0 * LCSseq.similarity(word, choice) / total if total else 1.0
+
+
+def closeness(word: str, names: Mapping[str, Iterable[T]], keys: Iterable[str]) -> dict[T, float]:
+    """Each thing `names` gives for one of `keys`, with the `similarity` of its closest such name to `word`:
+    what a "did you mean" list is ordered by, best first."""
+    best: dict[T, float] = {}
+    for key in keys:
+        score = similarity(word, key)
+        for thing in names[key]:
+            if score > best.get(thing, -1.0):
+                best[thing] = score
+    return best
