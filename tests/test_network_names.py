@@ -223,3 +223,79 @@ def test_an_exact_label_wins_over_another_entitys_case_variant(
     with pytest.raises(ParkgraphError, match="ambiguous"):
         to_networkx(graph, focus="ALPHA PARK", depth=1)
     graph.release()
+
+
+# Labels where letter case is not simple: final sigma, dotted and dotless i, ß and ẞ, ligatures, titlecase
+# digraphs, Kelvin and Ohm signs, ё, Roman numerals; a --focus name is compared with them as resolve_label.rq does.
+TRICKY_LABELS = ["ΟΔΟΣ", "οδος", "Σίσυφος", "İstanbul", "istanbul", "ISTANBUL", "Straße", "STRASSE", "ẞ", "ß",
+                 "ﬁle", "FILE", "Ǆemal", "ǅemal", "ǆemal", "\u212a", "k", "\u2126", "ω", "ЁЛКА", "ёлка", "Ⅻ", "ⅻ",
+                 "KIP Master", "kip master", "«КИП Мастер»", "a\tb", "Ꭰ", "ꭰ"]
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_labels_read_once_match_as_the_label_query(store: str, tmp_path: Path) -> None:
+    """On the embedded stores a --focus name no label matches exactly is compared with the labels read once
+    in Python (they serve the folded look-up too), instead of by sparql/resolve_label.rq: the same entities,
+    in the same order, for every label in other letter cases and a few hundred random texts."""
+    import random
+
+    from rdflib import Literal
+
+    from parkgraph.network import _every_label, _label_matches
+
+    lines = ["@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
+    for number, label in enumerate(TRICKY_LABELS):
+        lines.append(f'<urn:x:{number:02d}> rdfs:label {json.dumps(label, ensure_ascii=False)}@en .')
+    lines.append('<urn:x:plain> <http://www.w3.org/2004/02/skos/core#altLabel> "Ǆemal" .')
+    source = tmp_path / "tricky.ttl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    graph = ParkGraph.open(f"oxigraph:{tmp_path / 'db'}" if store == "oxigraph:PATH" else store, files=[source])
+    labels = list(_every_label(graph))
+    assert len(labels) == len(TRICKY_LABELS) + 1
+    rng = random.Random(5)
+    texts = [variant for label in TRICKY_LABELS
+             for variant in (label, label.lower(), label.upper(), label.casefold(), label.swapcase(), label.title())]
+    texts += ["".join(rng.choices("ΣσςİIıiẞßSsKkΩωЁё ", k=rng.randint(1, 4))) for _ in range(300)]
+    matched = 0
+    for text in texts:
+        rows = graph.store.query(internal_query("resolve_label"), {"text": Literal(text)}).rows
+        expected = [str(row[0]) for row in rows]
+        assert _label_matches(text, labels) == expected, (store, text)
+        matched += bool(expected)
+    assert matched > len(TRICKY_LABELS) * 2  # most variants name something
+    graph.release()
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_misspelt_focus_reads_the_labels_once(store: str, oxigraph_path: Path, pg: ParkGraph,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name found only by folding (or not at all) costs one read of the labels on an embedded store, not a
+    label query and then a second read, and gives what an rdflib Graph (through the queries) gives."""
+    graph = ParkGraph.open(spec(store, oxigraph_path), create=False) if store != "memory" else pg
+    reads, scans = [], []
+    real_read, select = type(graph.store).iri_subject_terms, parkgraph.network._select
+
+    def read(self: object, predicates: object = None) -> Iterator[tuple]:
+        reads.append(predicates)
+        return real_read(self, predicates)  # type: ignore[arg-type]
+
+    def spy(graph: object, query: str, bindings: object = None) -> list[tuple]:
+        if query in (internal_query("resolve_label"), internal_query("network_labels")):
+            scans.append(query)
+        return select(graph, query, bindings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(graph.store), "iri_subject_terms", read)
+    monkeypatch.setattr(parkgraph.network, "_select", spy)
+    rdflib_graph = pg.to_rdflib()
+    focused = to_networkx(graph, focus="«kip  MASTER»", depth=1)  # found only once quotes and spaces are folded
+    assert reads == [parkgraph.network._NAME_PREDICATES] and scans == []
+    assert _as_data(focused) == _as_data(to_networkx(rdflib_graph, focus=KIP, depth=1))
+    reads.clear()
+    with pytest.raises(ParkgraphError, match="did you mean: KIP Master") as error:
+        to_networkx(graph, focus="KIP Mastr", depth=1)
+    assert reads == [parkgraph.network._NAME_PREDICATES] and scans == []
+    with pytest.raises(ParkgraphError) as through_queries:
+        to_networkx(rdflib_graph, focus="KIP Mastr", depth=1)
+    assert str(error.value) == str(through_queries.value)
+    if store != "memory":
+        graph.release()

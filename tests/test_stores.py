@@ -525,6 +525,23 @@ def test_embedded_store_reads_every_named_subject_triple_as_stored(tmp_path: Pat
     assert any(o.startswith("rdflib.term.BNode(") for o in objects)
 
 
+@pytest.mark.parametrize("kind", ["oxigraph", "memory"])
+def test_embedded_store_reads_chosen_predicates(tmp_path: Path, kind: str) -> None:
+    """`iri_subject_terms(predicates=…)` gives exactly the triples of those predicates the whole read gives
+    (a predicate named twice read once, one the store lacks giving nothing), on both embedded kinds."""
+    data = tmp_path / "tricky.trig"
+    data.write_text(TRICKY_TRIG, encoding="utf-8")
+    store = OxigraphStore(tmp_path / "db") if kind == "oxigraph" else MemoryStore()
+    store.load([data])
+    everything = sorted((s, p, repr(o)) for s, p, o in store.iri_subject_terms())
+    chosen = [str(RDFS.label), "http://example.org/n", "http://example.org/link", str(RDFS.label),
+              "http://example.org/absent"]
+    read = sorted((s, p, repr(o)) for s, p, o in store.iri_subject_terms(predicates=chosen))
+    assert read == [triple for triple in everything if triple[1] in chosen]
+    assert {p for _s, p, _o in read} == {str(RDFS.label), "http://example.org/n", "http://example.org/link"}
+    assert list(store.iri_subject_terms(predicates=[])) == []
+
+
 def test_embedded_store_read_stops_cleanly_and_reports_a_broken_store(tmp_path: Path) -> None:
     """Leaving the read early shuts its threads down; a query failing in a thread surfaces as StoreError."""
     import threading

@@ -8,11 +8,12 @@ edges and stated figures into the `figures` attribute of the entity they are abo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import heapq
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -65,6 +66,7 @@ _RESERVED = {"iri", "label", "label_ru", "label_en", "alt_labels", "class", "cla
 _TYPE, _ALT_LABEL, _SOURCE, _DATE = str(RDF.type), str(SKOS.altLabel), str(SOURCE), str(DATE)
 _LABEL_PREDICATES = (str(RDFS.label), str(SKOS.prefLabel))
 _HANDLED = {_TYPE, *_LABEL_PREDICATES, _ALT_LABEL, _SOURCE}
+_NAME_PREDICATES = (*_LABEL_PREDICATES, _ALT_LABEL)  # sparql/network_labels.rq's
 _MEMBERSHIP, _MEMBERSHIP_EDGE = str(MEMBERSHIP), str(MEMBERSHIP_EDGE)
 _FIGURE, _FIGURE_ABOUT = str(FIGURE), str(FIGURE_ABOUT)
 _MEMBER, _ORGANIZATION, _ROLE, _DURING = str(MEMBER), str(ORGANIZATION), str(ROLE), str(DURING)
@@ -609,12 +611,13 @@ class _Fetch:
         return type(node) is str and kind is not None and not (kind.nary and collapse)
 
 
-def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Node]:
+def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str,
+                      labels: Callable[[], list[tuple[str, str]]] | None = None) -> set[Node]:
     """IRIs `focus` may name, `how`: "iri" (itself, or a prefixed name with namespaces.KNOWN_PREFIXES as
     analytics.node_named takes it), "exact" (a label written exactly so, plain, @en or @ru, as
     named.resolve_label looks first), "label" (a label equal to it in any letter case:
     sparql/resolve_label.rq, every match) or "folded" (labels equal, containing or close once folded as
-    analytics.normalize does)."""
+    analytics.normalize does). `labels` gives every label (`_every_label`), read once for both of the last two."""
     from parkgraph.analytics import _QUOTES, normalize
 
     found: set[Node] = set()
@@ -627,22 +630,50 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str) -> set[Nod
     if how == "exact":  # an index look-up: milliseconds on a big store, where "label" reads every label
         matches = exact_label_matches(text, lambda query, bindings: _select(graph, query, bindings))
         return {node for node in matches if isinstance(node, URIRef)}
+    if labels is None:
+        labels = functools.cache(lambda: list(_every_label(graph)))
     if how == "label":
         for variant in {text, _QUOTES.sub("", text).strip()}:
-            if variant:
+            if variant and _reads_labels_directly(graph):
+                found |= {URIRef(node) for node in _label_matches(variant, labels())}
+            elif variant:
                 rows = _select(graph, internal_query("resolve_label"), {"text": Literal(variant)})
                 found |= {row[0] for row in rows if isinstance(row[0], URIRef)}
         return found
     wanted = normalize(text)
-    names: dict[str, set[Node]] = defaultdict(set)
-    for node, label in _select(graph, internal_query("network_labels")):
-        if isinstance(node, URIRef) and label is not None:
-            names[normalize(str(label))].add(node)
+    names: dict[str, set[str]] = defaultdict(set)
+    for node, label in labels():
+        names[normalize(label)].add(node)
     keys = {k for k in names if wanted and wanted in k}
     keys.update(close_matches(wanted, names, n=8, cutoff=0.6))
     score = closeness(wanted, names, keys)
     # The closest 50 (find_entity lists the first 10 of them, closest first), not 50 in IRI order.
-    return set(heapq.nsmallest(50, score, key=lambda node: (-score[node], str(node))))
+    return {URIRef(node) for node in heapq.nsmallest(50, score, key=lambda node: (-score[node], node))}
+
+
+def _reads_labels_directly(graph: ParkGraph | Graph) -> bool:
+    """True for a store that reads its labels itself (the embedded ones), faster than any query over them."""
+    return isinstance(graph, ParkGraph) and hasattr(graph.store, "iri_subject_terms")
+
+
+def _every_label(graph: ParkGraph | Graph) -> Iterator[tuple[str, str]]:
+    """(IRI, text) of every label of an IRI: the answer of sparql/network_labels.rq, read directly from an
+    embedded store (on the 1M-triple store 3.3-3.7 s, where that query and its rdflib terms took 4-5 s)."""
+    if _reads_labels_directly(graph):
+        for node, _prop, label in graph.store.iri_subject_terms(predicates=_NAME_PREDICATES):  # type: ignore[union-attr]
+            yield node, _text(label)
+        return
+    for node, label in _select(graph, internal_query("network_labels")):
+        if isinstance(node, URIRef) and label is not None:
+            yield str(node), str(label)
+
+
+def _label_matches(text: str, labels: list[tuple[str, str]]) -> list[str]:
+    """sparql/resolve_label.rq's answer from labels already read: the first 20 IRIs (in IRI order) with a label
+    equal to `text`, or equal once both are lower-cased. LCASE is str.lower() in rdflib's engine and Rust's
+    to_lowercase in Oxigraph's, the same Unicode mapping (final sigma included)."""
+    lowered = text.lower()
+    return sorted({node for node, label in labels if label == text or label.lower() == lowered})[:20]
 
 
 def _resolve_focus(graph: ParkGraph | Graph, focus: str, classes: Sequence[str] | None, lang: str,
@@ -654,8 +685,9 @@ def _resolve_focus(graph: ParkGraph | Graph, focus: str, classes: Sequence[str] 
     """
     from parkgraph.analytics import find_entity
 
+    labels = functools.cache(lambda: list(_every_label(graph)))  # read at most once, for "label" and "folded"
     for how in ("iri", "exact", "label", "folded"):
-        candidates = _focus_candidates(graph, focus, how)
+        candidates = _focus_candidates(graph, focus, how, labels)
         if not candidates and how != "folded":
             continue
         fetch = _Fetch(graph)

@@ -35,8 +35,9 @@ class Store(Protocol):
 
     A store may also answer some of parkgraph's own queries its own, faster way, each named after
     the query it replaces: `iri_subject_terms()` (sparql/network_triples.rq, the whole-graph
-    network), `subject_triples(iris)` and `object_triples(iris)` (network_out.rq and network_in.rq,
-    a --focus neighbourhood). `parkgraph.network` uses them where a store has them.
+    network; with `predicates=`, network_labels.rq and resolve_label.rq for a --focus name no label
+    matches exactly), `subject_triples(iris)` and `object_triples(iris)` (network_out.rq and
+    network_in.rq, a --focus neighbourhood). `parkgraph.network` uses them where a store has them.
     """
 
     name: str
@@ -173,13 +174,16 @@ class MemoryStore:
         copy.addN((s, p, o, copy) for s, p, o in self.graph)
         return copy
 
-    def iri_subject_terms(self) -> Iterator[tuple[str, str, Term]]:
-        """Every triple whose subject is an IRI, as the terms `parkgraph.network` indexes: the answer of
-        `sparql/network_triples.rq`, read from the graph itself (through rdflib's SPARQL engine and a
-        query worker it took 13.6 s of a 100k-triple export). Each distinct IRI is one str object."""
+    def iri_subject_terms(self, predicates: Iterable[str] | None = None) -> Iterator[tuple[str, str, Term]]:
+        """Every triple whose subject is an IRI (of these predicates only, if given), as the terms
+        `parkgraph.network` indexes: the answer of `sparql/network_triples.rq`, read from the graph itself
+        (through rdflib's SPARQL engine and a query worker it took 13.6 s of a 100k-triple export).
+        Each distinct IRI is one str object."""
         iris: dict[str, str] = {}
         intern = iris.setdefault
-        for s, p, o in self.graph:
+        triples = (self.graph if predicates is None else
+                   (t for p in dict.fromkeys(predicates) for t in self.graph.triples((None, URIRef(p), None))))
+        for s, p, o in triples:
             if isinstance(s, URIRef):
                 subject, predicate = str(s), str(p)
                 if isinstance(o, URIRef):

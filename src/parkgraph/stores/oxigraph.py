@@ -446,9 +446,10 @@ class OxigraphStore:
         rows = [tuple(map(convert, solution)) for solution in answer]  # a solution iterates in `names` order
         return QueryResult(kind="select", vars=names, rows=rows)
 
-    def iri_subject_terms(self) -> Iterator[tuple[str, str, object]]:
-        """Every triple (of every graph) whose subject is an IRI, as the terms `parkgraph.network`
-        indexes (see `parkgraph.network_terms`): the answer of `sparql/network_triples.rq`, read fast.
+    def iri_subject_terms(self, predicates: Iterable[str] | None = None) -> Iterator[tuple[str, str, object]]:
+        """Every triple (of every graph) whose subject is an IRI, of these predicates only if given, as the
+        terms `parkgraph.network` indexes (see `parkgraph.network_terms`): the answer of
+        `sparql/network_triples.rq`, read fast.
 
         Decoding terms from RocksDB is what a whole-store read costs (iterating the quads from Python:
         ~12 s at 1M triples), so the store is read one predicate per query, each answer written as
@@ -460,22 +461,25 @@ class OxigraphStore:
         """
         from parkgraph.network_terms import Text
 
-        try:
-            predicates = [row[0] for row in self._select(internal_query("predicates"))]
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"reading {self.where} failed: {exc}") from exc
+        if predicates is not None:
+            chosen = [ox.NamedNode(p) for p in dict.fromkeys(predicates)]
+        else:
+            try:
+                chosen = [row[0] for row in self._select(internal_query("predicates"))]
+            except (OSError, RuntimeError) as exc:
+                raise StoreError(f"reading {self.where} failed: {exc}") from exc
         # Read back in the predicates' order, so the network comes out the same every time. Labels
         # and types are the biggest shares in any parkgraph graph (every entity has them): they
         # start first, so that the threads finish together.
-        predicates.sort(key=lambda p: p.value not in _BIG_PREDICATES)
+        chosen.sort(key=lambda p: p.value not in _BIG_PREDICATES)
         named, literal, string = ox.NamedNode, ox.Literal, _XSD_STRING
         iris: dict[str, str] = {}
         others: dict[object, object] = {}
         intern = iris.setdefault
         pool = ThreadPoolExecutor(max_workers=READ_THREADS, thread_name_prefix="parkgraph-read")
         try:
-            shares = deque(pool.submit(self._predicate_tsv, p) for p in predicates)
-            for predicate in predicates:
+            shares = deque(pool.submit(self._predicate_tsv, p) for p in chosen)
+            for predicate in chosen:
                 share = shares.popleft().result()  # dropped once parsed: the shares are not all held at once
                 p = intern(predicate.value, predicate.value)
                 links = _iri_pairs(share)
