@@ -612,12 +612,13 @@ class _Fetch:
 
 
 def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str,
-                      labels: Callable[[], list[tuple[str, str]]] | None = None) -> set[Node]:
+                      labels: Callable[[], list[tuple[str, str]]]) -> set[Node]:
     """IRIs `focus` may name, `how`: "iri" (itself, or a prefixed name with namespaces.KNOWN_PREFIXES as
     analytics.node_named takes it), "exact" (a label written exactly so, plain, @en or @ru, as
-    named.resolve_label looks first), "label" (a label equal to it in any letter case:
-    sparql/resolve_label.rq, every match) or "folded" (labels equal, containing or close once folded as
-    analytics.normalize does). `labels` gives every label (`_every_label`), read once for both of the last two."""
+    named.resolve_label looks first), "label" (a label equal to it in any letter case: the answer of
+    sparql/resolve_label.rq, from `labels` on the embedded stores) or "folded" (labels equal, containing
+    or close once folded as analytics.normalize does). `labels()` gives every label (`_every_label`): the
+    caller reads them at most once, for both of the last two ways."""
     from parkgraph.analytics import _QUOTES, normalize
 
     found: set[Node] = set()
@@ -630,8 +631,6 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str,
     if how == "exact":  # an index look-up: milliseconds on a big store, where "label" reads every label
         matches = exact_label_matches(text, lambda query, bindings: _select(graph, query, bindings))
         return {node for node in matches if isinstance(node, URIRef)}
-    if labels is None:
-        labels = functools.cache(lambda: list(_every_label(graph)))
     if how == "label":
         for variant in {text, _QUOTES.sub("", text).strip()}:
             if variant and _reads_labels_directly(graph):
