@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import faulthandler
 import hashlib
 import json
 import math
@@ -823,6 +824,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the load test; 0 when it passed, 1 when it did not, 2 when it could not run, 130 on Ctrl-C."""
     opts = parse_args(argv)
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID` prints where every thread is, without stopping the run
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         report = loadtest(opts)
     except KeyboardInterrupt:

@@ -194,6 +194,9 @@ def test_ctrl_c_stops_the_server(run: dict[str, Any], workdir: Path) -> None:
         [sys.executable, str(LOADTEST), "--store", f"oxigraph:{workdir / 'work' / 'store-synth-10000'}",
          "--queries", "common-members", "--clients", "2", "--duration", "600"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C's default action, as in a terminal: tests started as a background job (`make test &`)
+        # inherit SIGINT ignored, and Python then never raises KeyboardInterrupt in the child.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     pid = None
     try:
@@ -206,7 +209,15 @@ def test_ctrl_c_stops_the_server(run: dict[str, Any], workdir: Path) -> None:
         assert pid is not None, "the load tester names the server's pid"
         time.sleep(1)
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 130
+        try:
+            assert proc.wait(timeout=60) == 130
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGUSR1)  # where each of its threads is stuck, on its stderr
+            time.sleep(2)
+            proc.kill()
+            _out, err = proc.communicate()
+            os.killpg(pid, signal.SIGKILL)  # the server it started, in a session of its own
+            pytest.fail(f"the load tester did not stop within 60 s of Ctrl-C; its stderr ends:\n{err[-6000:]}")
     finally:
         if proc.poll() is None:
             proc.kill()
