@@ -657,7 +657,7 @@ def _reads_labels_directly(graph: ParkGraph | Graph) -> bool:
 
 def _every_label(graph: ParkGraph | Graph) -> Iterator[tuple[str, str]]:
     """(IRI, text) of every label of an IRI: the answer of sparql/network_labels.rq, read directly from an
-    embedded store (on the 1M-triple store 3.3-3.7 s, where that query and its rdflib terms took 4-5 s)."""
+    embedded store (on the 1M-triple store 2.9-3.3 s, where that query and its rdflib terms took 6.2-6.6 s)."""
     if _reads_labels_directly(graph):
         for node, _prop, label in graph.store.iri_subject_terms(predicates=_NAME_PREDICATES):  # type: ignore[union-attr]
             yield node, _text(label)
