@@ -14,7 +14,7 @@ import networkx as nx
 
 from parkgraph.errors import ParkgraphError
 from parkgraph.namespaces import expand_prefixed, shorten
-from parkgraph.suggest import close_matches, closeness
+from parkgraph.suggest import suggestions
 
 _MAX_ROUTES = 1000  # shortest routes considered before ordering and cutting to `limit`
 _QUOTES = re.compile(r"[«»\"“”„‟'‘’‚‹›`]")
@@ -91,9 +91,7 @@ def find_entity(graph: nx.MultiDiGraph, name: str, index: dict[str, set[str]] | 
             f"'{name}' is ambiguous: it names {len(found)} entities: {listing}",
             hint="use the full label or the IRI of the one you mean",
         )
-    keys = {key for key in index if wanted and wanted in key}
-    keys.update(close_matches(wanted, index, n=8, cutoff=0.6))
-    score = closeness(wanted, index, keys)
+    score = suggestions(wanted, index)
     candidates = heapq.nsmallest(10, score, key=lambda n: (-score[n], _describe(graph, n)))  # the closest first
     # find-entity reads the labels alone (seconds on a million triples), where `central` builds the network.
     hint = "check the spelling, or look it up by a part of its name: parkgraph query find-entity -p text=PART"

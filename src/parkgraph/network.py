@@ -52,7 +52,7 @@ from parkgraph.network_model import (
 )
 from parkgraph.network_terms import Term, Text, term
 from parkgraph.sparql import internal_query
-from parkgraph.suggest import close_matches, closeness
+from parkgraph.suggest import suggestions
 from parkgraph.syntax import prepare
 
 if TYPE_CHECKING:
@@ -643,9 +643,7 @@ def _focus_candidates(graph: ParkGraph | Graph, focus: str, how: str,
     names: dict[str, set[str]] = defaultdict(set)
     for node, label in labels():
         names[normalize(label)].add(node)
-    keys = {k for k in names if wanted and wanted in k}
-    keys.update(close_matches(wanted, names, n=8, cutoff=0.6))
-    score = closeness(wanted, names, keys)
+    score = suggestions(wanted, names)
     # The closest 50 (find_entity lists the first 10 of them, closest first), not 50 in IRI order.
     return {URIRef(node) for node in heapq.nsmallest(50, score, key=lambda node: (-score[node], node))}
 

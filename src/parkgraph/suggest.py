@@ -51,3 +51,12 @@ def closeness(word: str, names: Mapping[str, Iterable[T]], keys: Iterable[str]) 
             if score > best.get(thing, -1.0):
                 best[thing] = score
     return best
+
+
+def suggestions(word: str, names: Mapping[str, Iterable[T]]) -> dict[T, float]:
+    """What a `word` that names nothing may have meant: each thing with a name that contains it or is among
+    its 8 closest (similarity 0.6 or more), with the `closeness` of that name. One rule for both of the
+    places that list them (analytics.find_entity, and the --focus look-up that must list the same)."""
+    keys = {key for key in names if word and word in key}
+    keys.update(close_matches(word, names, n=8, cutoff=0.6))
+    return closeness(word, names, keys)
