@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import heapq
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,6 +23,7 @@ from rdflib.term import Node
 
 from parkgraph.binding import check_text, inject_value_list, iri_problem
 from parkgraph.errors import ParkgraphError
+from parkgraph.gc_pause import gc_paused
 from parkgraph.graph import ParkGraph
 from parkgraph.named import exact_label_matches
 from parkgraph.namespaces import expand_prefixed, shorten
@@ -770,24 +769,6 @@ def paths_between(graph: ParkGraph | Graph, a: str, b: str, *, limit: int = 5,
             return network, found
     network = to_networkx(graph, lang=lang)
     return network, shortest_paths(network, start, end, limit=limit)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused, then restored as it was.
-
-    A whole-graph export builds millions of small lists, dicts and tuples; each full collection
-    it triggers walks all of them again (14 during a 1M-triple export; paused, the export took
-    0.77-0.87x the time in alternating runs). The index and network hold no reference cycles worth
-    collecting early.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def to_networkx(
