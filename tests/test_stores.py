@@ -461,6 +461,46 @@ def test_converted_literals_are_those_rdflib_builds(tmp_path: Path) -> None:
         assert str(mine) == str(reference)
 
 
+def test_converted_iris_are_those_rdflib_builds(oxi: ParkGraph) -> None:
+    """The converter builds each IRI without rdflib's check, and gives the URIRef rdflib builds: the
+    curated graph's IRIs and some with non-ASCII letters, percent escapes, a fragment and a query."""
+    odd = ["http://example.org/Ш/парк#Ё", "http://example.org/a%20b?x=1&y=%C3%A9", "urn:uuid:0-1", "http://e/#"]
+    terms = [row[0] for row in oxi.store._select("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }")]
+    terms += [ox.NamedNode(value) for value in odd]
+    assert len(terms) > 100
+    convert = _Converter()
+    for term in terms * 2:  # the second time, from the cache
+        mine, reference = convert(term), URIRef(term.value)
+        assert type(mine) is URIRef
+        assert (mine, hash(mine), mine.n3(), str(mine)) == (reference, hash(reference), reference.n3(), str(reference))
+
+
+def test_an_oxigraph_answer_is_built_with_the_collector_paused(
+    oxi: ParkGraph, oxmem: ParkGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both Oxigraph stores convert and sort an answer's rows with Python's cyclic collector paused
+    (`parkgraph.gc_pause`), and leave it as they found it, also when the query fails."""
+    import gc
+
+    seen: list[bool] = []
+    real = _Converter.__call__
+    monkeypatch.setattr(_Converter, "__call__", lambda self, term: seen.append(gc.isenabled()) or real(self, term))
+    for pg in (oxi, oxmem):
+        seen.clear()
+        assert gc.isenabled()
+        assert len(pg.query("people-roles").rows) >= 3
+        assert seen and not any(seen) and gc.isenabled()
+        with pytest.raises(QueryError):
+            pg.store.query("SELECT ?s WHERE { ?s ?p }")
+        assert gc.isenabled()
+        gc.disable()
+        try:  # a caller that paused the collector itself finds it still paused
+            pg.store.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+
 def test_memory_store_keeps_named_graph_triples(tmp_path: Path) -> None:
     source = tmp_path / "g.trig"
     dataset = Dataset()
