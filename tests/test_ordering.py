@@ -100,6 +100,25 @@ def test_literals_of_one_kind_sort_by_value() -> None:
     assert order_key(Literal("2020-01-01", datatype=XSD.date)) < order_key(Literal("2021-01-01", datatype=XSD.date))
 
 
+def test_labels_and_iris_get_the_keys_of_the_general_rule() -> None:
+    """`order_key` tests IRIs and plain or language-tagged literals first; their keys are those
+    `_literal_key` gives, for literals rdflib builds and those the Oxigraph converter builds."""
+    from rdflib.namespace import XSD
+
+    from parkgraph.ordering import _literal_key
+    from parkgraph.stores.oxigraph import _text_literal
+
+    texts = ["", "a", "Zebra", "Яблоко", "ábc", "a b", "10", "true"]
+    literals = [Literal(t) for t in texts] + [Literal(t, lang=lang) for t in texts for lang in ("en", "ru", "en-gb")]
+    literals += [_text_literal(t, None) for t in texts] + [_text_literal(t, "ru") for t in texts]
+    for literal in literals:
+        assert order_key(literal) == (3, *_literal_key(literal)), repr(literal)
+    assert order_key(Literal("a", datatype=XSD.string)) == order_key(Literal("a"))  # not on the shortcut
+    assert order_key(URIRef(EX + "b")) == (2, EX + "b") and type(order_key(URIRef(EX))[1]) is str
+    ordered = sorted(literals, key=order_key)
+    assert [str(x) for x in ordered] == sorted(str(x) for x in literals)
+
+
 @pytest.mark.parametrize(
     ("query", "keys"),
     [

@@ -72,6 +72,14 @@ def sort_rows(rows: list[tuple[Node | None, ...]], names: Sequence[str], keys: S
 
 def order_key(term: Node | None) -> tuple:
     """A sortable stand-in for one RDF term, in SPARQL's ORDER BY order."""
+    kind = type(term)
+    # The two kinds a listing is ordered by, first: an IRI, and a plain or language-tagged literal
+    # (a label), whose key is its text then its language, as `_literal_key` gives it. Without these
+    # two tests first, keys were most of sorting people-roles' 21,720 rows at 1M triples (0.34 s).
+    if kind is URIRef:
+        return (2, str(term))
+    if kind is Literal and term.datatype is None:
+        return (3, 1, str(term), term.language or "")
     if term is None:
         return (0,)
     if isinstance(term, BNode):
