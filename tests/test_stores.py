@@ -653,6 +653,54 @@ def test_memory_store_reads_the_network_triples_directly(tmp_path: Path, memory:
     assert direct.number_of_nodes() > 30 and _as_data(direct) == _as_data(to_networkx(memory.to_rdflib()))
 
 
+def _graph_walk(store: MemoryStore) -> list[tuple[str, str, str]]:
+    """`iri_subject_terms` as the Graph's own iteration gives it (the index walk turned off)."""
+    import parkgraph.store as module
+
+    real = module._own_subject_index
+    module._own_subject_index = lambda graph: None
+    try:
+        return sorted((s, p, repr(o)) for s, p, o in store.iri_subject_terms())
+    finally:
+        module._own_subject_index = real
+
+
+def test_memory_store_walks_rdflibs_index_for_the_whole_read(tmp_path: Path) -> None:
+    """The whole read walks the subject index of rdflib's Memory store behind the store's graph, and
+    gives what iterating the Graph gives: after loading files with named graphs, after an update
+    that deletes and inserts, with one IRI object for each IRI."""
+    from parkgraph.store import _own_subject_index
+
+    data = tmp_path / "tricky.trig"
+    data.write_text(TRICKY_TRIG, encoding="utf-8")
+    store = MemoryStore()
+    store.load([*paths.default_files(), data])
+    for step in ("loaded", "updated"):
+        assert _own_subject_index(store.graph) is not None, step
+        walked = sorted((s, p, repr(o)) for s, p, o in store.iri_subject_terms())
+        assert walked == _graph_walk(store) and len(walked) > 800, step
+        store.update("DELETE WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o } ;"
+                     " INSERT DATA { <http://example.org/new> <http://example.org/p> <http://example.org/a> }")
+    assert not any(p == str(RDFS.label) for _s, p, _o in walked)
+    read = list(store.iri_subject_terms())
+    named = [term for triple in read for term in triple if term == "http://example.org/a"]
+    assert len(named) > 2 and len({id(term) for term in named}) == 1
+
+
+def test_memory_store_on_a_shared_rdflib_store_iterates_its_graph() -> None:
+    """A graph whose rdflib store also holds other graphs' triples (a Dataset's) is read through the
+    Graph, which gives that graph's triples only: the index holds every graph's."""
+    from parkgraph.store import _own_subject_index
+
+    dataset = Dataset()
+    mine = dataset.graph(URIRef("http://example.org/mine"))
+    mine.add((URIRef("http://example.org/a"), RDFS.label, Literal("a")))
+    dataset.graph(URIRef("http://example.org/other")).add((URIRef("http://example.org/b"), RDFS.label, Literal("b")))
+    store = MemoryStore(mine)
+    assert _own_subject_index(store.graph) is None
+    assert [(s, p) for s, p, _o in store.iri_subject_terms()] == [("http://example.org/a", str(RDFS.label))]
+
+
 def test_cli_calls_in_one_process_release_the_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A CLI call run inside Python (a test, a notebook) lets go of oxigraph:PATH as it returns, so
     the next call can write it: with the cyclic garbage collector paused, nothing else would free it."""
