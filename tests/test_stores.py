@@ -657,12 +657,9 @@ def _graph_walk(store: MemoryStore) -> list[tuple[str, str, str]]:
     """`iri_subject_terms` as the Graph's own iteration gives it (the index walk turned off)."""
     import parkgraph.store as module
 
-    real = module._own_subject_index
-    module._own_subject_index = lambda graph: None
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "_own_subject_index", lambda graph: None)
         return sorted((s, p, repr(o)) for s, p, o in store.iri_subject_terms())
-    finally:
-        module._own_subject_index = real
 
 
 def test_memory_store_walks_rdflibs_index_for_the_whole_read(tmp_path: Path) -> None:

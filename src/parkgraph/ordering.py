@@ -74,8 +74,8 @@ def order_key(term: Node | None) -> tuple:
     """A sortable stand-in for one RDF term, in SPARQL's ORDER BY order."""
     kind = type(term)
     # The two kinds a listing is ordered by, first: an IRI, and a plain or language-tagged literal
-    # (a label), whose key is its text then its language, as `_literal_key` gives it. Without these
-    # two tests first, keys were most of sorting people-roles' 21,720 rows at 1M triples (0.34 s).
+    # (a label), whose key is its text then its language, as `_literal_key` gives it. People-roles
+    # at 1M triples sorts 21,720 rows by two labels: 43,440 keys in 17 ms instead of 97 ms.
     if kind is URIRef:
         return (2, str(term))
     if kind is Literal and term.datatype is None:

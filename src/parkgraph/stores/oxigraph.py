@@ -89,8 +89,8 @@ def _iri(value: str) -> URIRef:
 
     The check makes the same term and only logs a warning for an IRI holding a character IRIs may
     not contain (``<>" {}|\\^`` and the backtick), which Oxigraph's parser rejects (RFC 3987)
-    unless a store was loaded leniently. It was a third of converting people-roles' answer at 1M
-    triples (41,660 distinct IRIs: 0.19 s of 0.55 s).
+    unless a store was loaded leniently. People-roles' answer at 1M triples holds 41,660 distinct
+    IRIs: 51 ms through the constructor, 19 ms here.
     """
     return str.__new__(URIRef, value)
 
